@@ -1,0 +1,57 @@
+# Sinergi: `make run` serves the demo, `make test` runs the whole suite. Needs only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app 'workspace:create_app()'
+
+.PHONY: run test lint translations compile-translations vendor clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+compile-translations: | $(BIN)/python
+	@$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null 2>&1 || $(BIN)/pybabel compile -d translations
+
+run: $(VENV)/.runtime-installed compile-translations
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+	$(BIN)/python app.py
+
+test: $(VENV)/.dev-installed compile-translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+# Re-extract the English msgids and merge them into the Indonesian catalogue (then translate the new ones).
+translations: $(VENV)/.runtime-installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	    --ignore-dirs='.venv .git instance node_modules' -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --omit-header --ignore-obsolete -w 100
+	$(BIN)/pybabel compile -d translations --statistics
+
+# Re-vendor the front-end files from their npm packages (needs npm; see static/vendor/README.md).
+HTMX_VERSION := 2.0.11
+SOCKETIO_CLIENT_VERSION := 4.8.1
+vendor:
+	rm -rf /tmp/sinergi-vendor && mkdir -p /tmp/sinergi-vendor
+	cd /tmp/sinergi-vendor && npm pack --silent htmx.org@$(HTMX_VERSION) socket.io-client@$(SOCKETIO_CLIENT_VERSION) \
+	    && mkdir htmx sio && tar xzf htmx.org-$(HTMX_VERSION).tgz -C htmx && tar xzf socket.io-client-$(SOCKETIO_CLIENT_VERSION).tgz -C sio \
+	    && sha256sum *.tgz
+	mkdir -p static/vendor/htmx-$(HTMX_VERSION) static/vendor/socket.io-client-$(SOCKETIO_CLIENT_VERSION)
+	cp /tmp/sinergi-vendor/htmx/package/dist/htmx.min.js /tmp/sinergi-vendor/htmx/package/LICENSE static/vendor/htmx-$(HTMX_VERSION)/
+	cp /tmp/sinergi-vendor/sio/package/dist/socket.io.min.js /tmp/sinergi-vendor/sio/package/dist/socket.io.min.js.map \
+	    /tmp/sinergi-vendor/sio/package/LICENSE static/vendor/socket.io-client-$(SOCKETIO_CLIENT_VERSION)/
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output

@@ -1,0 +1,29 @@
+"""Entry point: `python app.py` serves Sinergi with eventlet (or gevent) on 127.0.0.1:5000.
+
+Monkey-patching happens here, first, and nowhere else: nothing inside `workspace/` imports eventlet.
+"""
+
+import os
+
+ASYNC_MODE = os.environ.get("SINERGI_ASYNC", "eventlet")
+if ASYNC_MODE == "eventlet":
+    import eventlet
+
+    eventlet.monkey_patch()
+elif ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+else:
+    raise SystemExit(f"SINERGI_ASYNC must be eventlet or gevent, not {ASYNC_MODE!r}")
+
+from workspace import create_app  # noqa: E402
+from workspace.extensions import socketio  # noqa: E402
+
+app = create_app({"SOCKETIO_ASYNC_MODE": ASYNC_MODE})
+
+if __name__ == "__main__":
+    host = os.environ.get("SINERGI_HOST", "127.0.0.1")
+    port = int(os.environ.get("SINERGI_PORT", "5000"))
+    print(f"Sinergi: http://{host}:{port}  ({ASYNC_MODE})", flush=True)
+    socketio.run(app, host=host, port=port, log_output=os.environ.get("SINERGI_ACCESS_LOG") == "1")

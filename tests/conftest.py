@@ -1,0 +1,225 @@
+"""Shared fixtures: a real SQLite file per test (copied from a migrated template), factories,
+and logged-in HTTP clients. Nothing here monkey-patches the pytest process (DESIGN.md §8)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests import factories, servers
+from workspace.services.backup import backup_sqlite
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with a clear reason on a developer machine; fail in CI, where everything must run."""
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _compile_translations() -> None:
+    """Compile translations/*.po when the .mo is missing or stale (make does it too)."""
+    for po_path in (PROJECT_ROOT / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file)
+            with mo_path.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+
+
+def app_config(instance_path: Path, database_url: str) -> dict:
+    return {
+        "INSTANCE_PATH": instance_path,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "TESTING": True,
+        "SOCKETIO_ASYNC_MODE": "threading",
+        "SOCKETIO_MESSAGE_QUEUE": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "BABEL_DEFAULT_LOCALE": "id",
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database file built once per run through the real migrations."""
+    _compile_translations()
+    from flask_migrate import upgrade
+
+    from workspace import create_app
+
+    folder = tmp_path_factory.mktemp("template")
+    database = folder / "template.sqlite3"
+    app = create_app(app_config(folder, f"sqlite:///{database}"))
+    with app.app_context():
+        upgrade()
+        from workspace.extensions import db
+
+        db.engine.dispose()
+    return database
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Path:
+    """A database file with the demo rakor, seeded once per run."""
+    from workspace import create_app
+    from workspace.services.demo import seed_demo
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    database = folder / "demo.sqlite3"
+    backup_sqlite(migrated_template, database)
+    app = create_app(app_config(folder, f"sqlite:///{database}"))
+    with app.app_context():
+        seed_demo()
+        from workspace.extensions import db
+
+        db.engine.dispose()
+    return database
+
+
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose every request gets its own `g`.
+
+    The test body holds an app context (so factories can use the database), and Flask reuses a
+    pushed app context for requests of the same app; without this, `g` (where Flask-Login,
+    Flask-WTF and Flask-Babel cache the user, the CSRF token and the locale) would leak from one
+    request into the next, which never happens in production.
+    """
+
+    def open(self, *args: object, **kwargs: object):  # type: ignore[override]
+        from flask.globals import _cv_app
+
+        app_context = _cv_app.get(None)
+        if app_context is None:
+            return super().open(*args, **kwargs)
+        saved_globals = app_context.g
+        app_context.g = self.application.app_ctx_globals_class()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            app_context.g = saved_globals
+
+
+def _make_app(tmp_path: Path, template: Path) -> Iterator[Flask]:
+    from workspace import create_app
+    from workspace.extensions import db
+
+    database = tmp_path / "sinergi.sqlite3"
+    backup_sqlite(template, database)
+    app = create_app(app_config(tmp_path, f"sqlite:///{database}"))
+    app.test_client_class = FreshGlobalsClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path: Path, migrated_template: Path) -> Iterator[Flask]:
+    """An app on an empty (migrated) database; the test runs inside its app context."""
+    yield from _make_app(tmp_path, migrated_template)
+
+
+@pytest.fixture
+def demo_app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:
+    """An app on a copy of the seeded demo rakor."""
+    yield from _make_app(tmp_path, demo_template)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+CSRF_PATTERN = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token_of(client: FlaskClient, path: str = "/masuk") -> str:
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = CSRF_PATTERN.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = factories.PASSWORD) -> None:
+    token = csrf_token_of(client)
+    response = client.post("/masuk", data={"username": username, "password": password, "csrf_token": token})
+    assert response.status_code == 302, f"login of {username} failed: {response.status_code}"
+
+
+@pytest.fixture
+def login_as(app: Flask) -> Callable[..., FlaskClient]:
+    """`login_as(user)` → a new HTTP client signed in as that user."""
+
+    def _login(user: object, password: str = factories.PASSWORD) -> FlaskClient:
+        new_client = app.test_client()
+        login(new_client, user.username, password)  # type: ignore[attr-defined]
+        return new_client
+
+    return _login
+
+
+@pytest.fixture
+def world(app: Flask) -> factories.World:
+    """A small event with one person per role, two agencies and a proposal each."""
+    return factories.build_world()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, demo_template: Path) -> Iterator[servers.RunningServer]:
+    """The real app (eventlet, as `make run`) in a subprocess, on a copy of the demo database."""
+    instance = tmp_path / "live-instance"
+    instance.mkdir()
+    database = instance / "sinergi.sqlite3"
+    backup_sqlite(demo_template, database)
+    server = servers.start_server(instance, f"sqlite:///{database}")
+    yield server
+    server.stop()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright (never `playwright install`)."""
+    if not CHROMIUM.exists():
+        skip_or_fail("browser tests need Debian Chromium at /usr/bin/chromium (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("browser tests need the playwright package (make test installs it)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def screenshot(page: object, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    return path

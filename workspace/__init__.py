@@ -1,0 +1,120 @@
+"""Sinergi: a real-time collaborative workspace for regional planning meetings (rakor)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, has_request_context, request, session
+from sqlalchemy import event as sa_event
+
+from workspace.config import PROJECT_ROOT, config_from_environment, instance_path_from_environment
+from workspace.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. `config` overrides what the environment says (tests use it)."""
+    overrides = dict(config or {})
+    instance_path = Path(overrides.pop("INSTANCE_PATH", None) or instance_path_from_environment())
+    instance_path.mkdir(parents=True, exist_ok=True)
+
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(config_from_environment(instance_path))
+    app.config.update(overrides)
+
+    _init_database(app)
+    _init_web(app)
+    _init_realtime(app)
+
+    from workspace import cli
+
+    cli.register(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    import workspace.models  # noqa: F401  (register every table on the metadata)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
+        with app.app_context():
+            engine = db.engine
+
+            @sa_event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+                # WAL: readers never wait for the writer; busy_timeout: a writer waits, not fails.
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
+
+
+def _init_web(app: Flask) -> None:
+    from workspace.models import User
+    from workspace.views import register_blueprints
+    from workspace.views.filters import register_template_helpers
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+    def select_locale() -> str:
+        chosen = session.get("locale") if has_request_context() else None
+        if chosen in app.config["LANGUAGES"]:
+            return chosen
+        return app.config["BABEL_DEFAULT_LOCALE"]
+
+    babel.init_app(app, locale_selector=select_locale)
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please sign in to open this page.")
+
+    register_template_helpers(app)
+    register_blueprints(app)
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        # Only our own scripts run: no inline script, no CDN (DESIGN.md, hard rules).
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static" and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _init_realtime(app: Flask) -> None:
+    allowed_origins = app.config.get("SOCKETIO_ALLOWED_ORIGINS") or None
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        # None: only the app's own origin may connect (no wildcard CORS).
+        cors_allowed_origins=allowed_origins,
+        max_http_buffer_size=64 * 1024,
+    )
+    from workspace import realtime  # noqa: F401  (registers the socket handlers)

@@ -1,0 +1,79 @@
+"""Configuration: everything from environment variables, with working defaults.
+
+Settings are read when the app is created (not at import), so a test or a second process can
+set the environment first.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_path_from_environment() -> Path:
+    return Path(os.environ.get("SINERGI_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once into instance/."""
+    configured = os.environ.get("SECRET_KEY")
+    if configured:
+        return configured
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    try:
+        # O_EXCL: two processes starting at once agree on one key; 0600: readable by the service only.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` spelling (SQLAlchemy wants `postgresql://`)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    return url
+
+
+def config_from_environment(instance_path: Path) -> dict[str, Any]:
+    """The production configuration; each value has a working default."""
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'sinergi.sqlite3'}"
+    allowed_origins = os.environ.get("SINERGI_ALLOWED_ORIGINS", "")
+    return {
+        "SECRET_KEY": load_or_create_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        # Extra origins allowed to open a Socket.IO connection (the app's own host always is).
+        "SOCKETIO_ALLOWED_ORIGINS": [o.strip() for o in allowed_origins.split(",") if o.strip()],
+        "BABEL_DEFAULT_LOCALE": os.environ.get("SINERGI_LOCALE", "id"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("SINERGI_TIMEZONE", "Asia/Jakarta"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "LANGUAGES": ("id", "en"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": os.environ.get("SINERGI_LOGIN_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SINERGI_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # A two-day meeting: a CSRF token lives as long as the login session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SINERGI_SQLITE_BUSY_TIMEOUT_MS", "15000")),
+    }
+
+
+TEST_OVERRIDES: dict[str, Any] = {
+    "TESTING": True,
+    "SOCKETIO_MESSAGE_QUEUE": None,
+    "RATELIMIT_STORAGE_URI": "memory://",
+}

@@ -1,0 +1,40 @@
+"""Formatting and parsing of rupiah amounts and other display values."""
+
+from __future__ import annotations
+
+import re
+
+_GROUP_SEPARATOR = "."
+
+
+def format_rupiah(amount: int | None) -> str:
+    """`1250000000` → `Rp 1.250.000.000` (Indonesian grouping, no decimals; rupiah are whole)."""
+    if amount is None:
+        return "–"
+    sign = "-" if amount < 0 else ""
+    return f"Rp {sign}{abs(int(amount)):,}".replace(",", _GROUP_SEPARATOR)
+
+
+def format_number(amount: int | None) -> str:
+    if amount is None:
+        return ""
+    return f"{int(amount):,}".replace(",", _GROUP_SEPARATOR)
+
+
+# ASCII digits only: int() would also accept other scripts' digits, which nobody means here.
+_RUPIAH_INPUT = re.compile(r"^(?:rp\.?\s*)?([0-9]{1,3}(?:[., ][0-9]{3})+|[0-9]+)(?:,-|,00|\.-)?$", re.IGNORECASE)
+
+
+def parse_rupiah(text: str) -> int | None:
+    """Parse what people type for an amount: `1.250.000`, `1 250 000`, `Rp 1.250.000,-`, `1250000`.
+
+    Returns None for an empty input; raises ValueError for anything that is not a whole,
+    non-negative number of rupiah (a decimal part other than ,00 or a minus sign is refused).
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    match = _RUPIAH_INPUT.match(cleaned)
+    if not match:
+        raise ValueError(cleaned)
+    return int(re.sub(r"[., ]", "", match.group(1)))

@@ -1,0 +1,84 @@
+"""Display labels for enum values and field names, translated through Flask-Babel.
+
+The msgids are English; the Indonesian text lives in translations/id (the default locale).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from workspace.models import (
+    AgencyLevel,
+    AgreementDecision,
+    EventPhase,
+    ItemLevel,
+    ProposalStatus,
+    Role,
+    SessionKind,
+    SessionStatus,
+)
+
+ROLE = {
+    Role.ORGANISER: _l("Organiser"),
+    Role.FACILITATOR: _l("Facilitator"),
+    Role.PARTICIPANT: _l("Participant"),
+    Role.REVIEWER: _l("Reviewer"),
+    Role.OBSERVER: _l("Observer"),
+}
+
+PROPOSAL_STATUS = {
+    ProposalStatus.DRAFT: _l("Draft"),
+    ProposalStatus.AGREED: _l("Agreed"),
+    ProposalStatus.AGREED_WITH_NOTES: _l("Agreed with notes"),
+    ProposalStatus.NOT_AGREED: _l("Not yet agreed"),
+}
+
+AGREEMENT_DECISION = {
+    AgreementDecision.AGREED: _l("Agreed"),
+    AgreementDecision.AGREED_WITH_NOTES: _l("Agreed with notes"),
+    AgreementDecision.NOT_AGREED: _l("Not yet agreed"),
+}
+
+ITEM_LEVEL = {
+    ItemLevel.PROGRAM: _l("Program"),
+    ItemLevel.KEGIATAN: _l("Activity"),
+    ItemLevel.SUBKEGIATAN: _l("Sub-activity"),
+}
+
+AGENCY_LEVEL = {
+    AgencyLevel.PROVINSI: _l("Province"),
+    AgencyLevel.KABUPATEN: _l("Regency"),
+    AgencyLevel.KOTA: _l("City"),
+}
+
+EVENT_PHASE = {
+    EventPhase.PREPARATION: _l("Preparation"),
+    EventPhase.MEETING: _l("Meeting"),
+    EventPhase.REVIEW: _l("Review"),
+    EventPhase.CLOSED: _l("Closed"),
+}
+
+SESSION_KIND = {
+    SessionKind.PLENARY: _l("Plenary"),
+    SessionKind.BREAKOUT: _l("Breakout"),
+}
+
+SESSION_STATUS = {
+    SessionStatus.SCHEDULED: _l("Scheduled"),
+    SessionStatus.LIVE: _l("Live"),
+    SessionStatus.CLOSED: _l("Closed"),
+}
+
+ITEM_FIELD = {
+    "code": _l("Code"),
+    "name": _l("Name"),
+    "indicator": _l("Indicator"),
+    "target": _l("Target"),
+    "unit": _l("Unit"),
+    "location": _l("Location"),
+    "budget": _l("Indicative budget"),
+    "funding_source": _l("Funding source"),
+    "forward_target": _l("Target n+1"),
+    "forward_budget": _l("Budget n+1"),
+    "directions": _l("Presidential directions"),
+}

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workspace.extensions import db
+from workspace.models.base import enum_column, utcnow
+
+if TYPE_CHECKING:
+    from workspace.models.agency import Agency
+    from workspace.models.proposal import Proposal
+    from workspace.models.session import Session
+    from workspace.models.user import Membership
+
+
+class EventPhase(enum.StrEnum):
+    PREPARATION = "preparation"
+    MEETING = "meeting"
+    REVIEW = "review"
+    CLOSED = "closed"
+
+
+event_agencies = sa.Table(
+    "event_agency",
+    db.metadata,
+    sa.Column("event_id", sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("agency_id", sa.ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Event(db.Model):
+    """A rakor: the meeting, its agencies, people, sessions and proposals."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    theme: Mapped[str] = mapped_column(sa.String(300), default="")
+    venue: Mapped[str] = mapped_column(sa.String(300), default="")
+    city: Mapped[str] = mapped_column(sa.String(120), default="")
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    plan_year: Mapped[int]
+    phase: Mapped[EventPhase] = mapped_column(enum_column(EventPhase), default=EventPhase.PREPARATION)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agencies: Mapped[list[Agency]] = relationship(secondary=event_agencies, order_by="Agency.region_code, Agency.kind")
+    sessions: Mapped[list[Session]] = relationship(
+        back_populates="event", order_by="Session.position, Session.id", cascade="all, delete-orphan"
+    )
+    proposals: Mapped[list[Proposal]] = relationship(back_populates="event", cascade="all, delete-orphan")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="event", cascade="all, delete-orphan")
+
+    @property
+    def accepts_edits(self) -> bool:
+        """Proposals change during preparation, the meeting and the review; not once closed."""
+        return self.phase is not EventPhase.CLOSED
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"

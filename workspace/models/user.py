@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workspace.extensions import db
+from workspace.models.base import enum_column, utcnow
+
+if TYPE_CHECKING:
+    from workspace.models.agency import Agency
+    from workspace.models.event import Event
+
+
+class Role(enum.StrEnum):
+    ORGANISER = "organiser"
+    FACILITATOR = "facilitator"
+    PARTICIPANT = "participant"
+    REVIEWER = "reviewer"
+    OBSERVER = "observer"
+
+
+class User(UserMixin, db.Model):
+    """A person. Their roles are per event (`Membership`); their agency is their employer."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    position: Mapped[str] = mapped_column(sa.String(200), default="")
+    nip: Mapped[str | None] = mapped_column(sa.String(32))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Agency | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's default is scrypt, a memory-hard modern algorithm.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def roles_in(self, event: Event) -> frozenset[Role]:
+        return frozenset(m.role for m in self.memberships if m.event_id == event.id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class Membership(db.Model):
+    """One role of one person in one event; a person may hold several."""
+
+    __tablename__ = "membership"
+    __table_args__ = (sa.UniqueConstraint("event_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class JoinCode(db.Model):
+    """A one-time sign-in code for the hotel morning; only its hash is stored."""
+
+    __tablename__ = "join_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(128), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))

@@ -1,0 +1,60 @@
+"""Who may do what: predicates on the models, shared by views, services and socket handlers.
+
+Every predicate takes the acting user (possibly anonymous) and the object, and returns a bool.
+They never raise and never touch the request, so they can be unit-tested as a matrix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workspace.models import Event, Proposal, Role
+
+
+def roles_of(user: Any, event: Event) -> frozenset[Role]:
+    """The user's roles in the event; empty for anonymous or deactivated users."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    return user.roles_in(event)
+
+
+def can_view_event(user: Any, event: Event) -> bool:
+    return bool(roles_of(user, event))
+
+
+def can_view_proposal(user: Any, proposal: Proposal) -> bool:
+    return can_view_event(user, proposal.event)
+
+
+def can_edit_proposal(user: Any, proposal: Proposal) -> bool:
+    """A participant edits their own agency's proposal while the event accepts edits and it is unlocked."""
+    if Role.PARTICIPANT not in roles_of(user, proposal.event):
+        return False
+    return user.agency_id == proposal.agency_id and proposal.event.accepts_edits and not proposal.locked
+
+
+def is_proposal_owner(user: Any, proposal: Proposal) -> bool:
+    """A participant of the owning agency, whether or not the proposal is editable right now."""
+    return Role.PARTICIPANT in roles_of(user, proposal.event) and user.agency_id == proposal.agency_id
+
+
+def can_comment(user: Any, proposal: Proposal) -> bool:
+    """Everyone taking part comments; observers (the projector) only read."""
+    commenting_roles = {Role.ORGANISER, Role.FACILITATOR, Role.PARTICIPANT, Role.REVIEWER}
+    return bool(roles_of(user, proposal.event) & commenting_roles) and proposal.event.accepts_edits
+
+
+def can_facilitate(user: Any, event: Event) -> bool:
+    return Role.FACILITATOR in roles_of(user, event)
+
+
+def can_review(user: Any, event: Event) -> bool:
+    return Role.REVIEWER in roles_of(user, event)
+
+
+def can_manage_event(user: Any, event: Event) -> bool:
+    return Role.ORGANISER in roles_of(user, event)
+
+
+def can_moderate_comments(user: Any, event: Event) -> bool:
+    return can_manage_event(user, event)

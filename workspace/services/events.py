@@ -1,0 +1,71 @@
+"""Read side of events: what the event home shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from workspace.extensions import db
+from workspace.models import Attendance, Event, Membership, Proposal, Session, SessionStatus, User
+
+
+@dataclass(frozen=True)
+class EventHome:
+    event: Event
+    live_sessions: list[Session]
+    sessions: list[Session]
+    present: list[Attendance]
+    my_proposal: Proposal | None
+    people_count: int
+
+
+def events_of(user: User) -> list[Event]:
+    return list(
+        db.session.scalars(
+            sa.select(Event)
+            .join(Membership, Membership.event_id == Event.id)
+            .where(Membership.user_id == user.id)
+            .distinct()
+            .order_by(Event.starts_on.desc())
+        )
+    )
+
+
+def event_home(event: Event, viewer: User) -> EventHome:
+    sessions = list(
+        db.session.scalars(
+            sa.select(Session)
+            .where(Session.event_id == event.id, Session.parent_id.is_(None))
+            .options(selectinload(Session.agenda_items), selectinload(Session.breakouts))
+            .order_by(Session.position, Session.id)
+        )
+    )
+    live_sessions = [s for s in sessions if s.status is SessionStatus.LIVE]
+    present: list[Attendance] = []
+    if live_sessions:
+        present = list(
+            db.session.scalars(
+                sa.select(Attendance)
+                .where(Attendance.session_id.in_([s.id for s in live_sessions]))
+                .options(selectinload(Attendance.user).selectinload(User.agency))
+                .order_by(Attendance.joined_at)
+            )
+        )
+    my_proposal = None
+    if viewer.agency_id is not None:
+        my_proposal = db.session.scalar(
+            sa.select(Proposal).where(Proposal.event_id == event.id, Proposal.agency_id == viewer.agency_id)
+        )
+    people_count = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Membership.user_id))).where(Membership.event_id == event.id)
+    )
+    return EventHome(
+        event=event,
+        live_sessions=live_sessions,
+        sessions=sessions,
+        present=present,
+        my_proposal=my_proposal,
+        people_count=people_count or 0,
+    )

@@ -1,0 +1,90 @@
+"""Read side of proposals: the filtered list and the full tree of one proposal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from workspace.extensions import db
+from workspace.models import (
+    Agency,
+    CatalogEntry,
+    CatalogLevel,
+    Event,
+    ItemLevel,
+    Proposal,
+    ProposalItem,
+    ProposalStatus,
+)
+
+
+@dataclass(frozen=True)
+class ProposalFilters:
+    agency_id: int | None = None
+    program_code: str | None = None
+    status: ProposalStatus | None = None
+
+    @classmethod
+    def from_args(cls, args: dict[str, str]) -> ProposalFilters:
+        """Lenient parsing of query-string filters: an unknown value means 'no filter'."""
+        agency = args.get("agency", "")
+        status = args.get("status", "")
+        program = args.get("program", "").strip()
+        return cls(
+            agency_id=int(agency) if agency.isdigit() else None,
+            program_code=program[:32] or None,
+            status=ProposalStatus(status) if status in ProposalStatus._value2member_map_ else None,
+        )
+
+
+def list_proposals(event: Event, filters: ProposalFilters) -> list[Proposal]:
+    query = (
+        sa.select(Proposal)
+        .join(Agency, Agency.id == Proposal.agency_id)
+        .where(Proposal.event_id == event.id)
+        .options(selectinload(Proposal.agency), selectinload(Proposal.items))
+        .order_by(Agency.region_code, Agency.kind, Agency.name)
+    )
+    if filters.agency_id is not None:
+        query = query.where(Proposal.agency_id == filters.agency_id)
+    if filters.status is not None:
+        query = query.where(Proposal.status == filters.status)
+    if filters.program_code:
+        has_program = (
+            sa.select(ProposalItem.id)
+            .where(
+                ProposalItem.proposal_id == Proposal.id,
+                ProposalItem.level == ItemLevel.PROGRAM,
+                ProposalItem.code == filters.program_code,
+            )
+            .exists()
+        )
+        query = query.where(has_program)
+    return list(db.session.scalars(query))
+
+
+def program_choices() -> list[tuple[str, str]]:
+    """(code, name) of the catalogue's programs, one per code (the penunjang program has two names)."""
+    rows = db.session.execute(
+        sa.select(CatalogEntry.code, sa.func.min(CatalogEntry.name))
+        .where(CatalogEntry.level == CatalogLevel.PROGRAM)
+        .group_by(CatalogEntry.code)
+        .order_by(CatalogEntry.code)
+    )
+    return [(code, name) for code, name in rows]
+
+
+def load_proposal_tree(proposal_id: int) -> Proposal | None:
+    """The proposal with its whole tree and tags loaded in a handful of queries."""
+    return db.session.scalar(
+        sa.select(Proposal)
+        .where(Proposal.id == proposal_id)
+        .options(
+            selectinload(Proposal.agency),
+            selectinload(Proposal.event),
+            selectinload(Proposal.items).selectinload(ProposalItem.children),
+            selectinload(Proposal.items).selectinload(ProposalItem.directions),
+        )
+    )

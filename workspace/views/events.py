@@ -1,0 +1,28 @@
+"""The list of one's rakor and the event home (Beranda rakor)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from workspace.services import events as event_service
+from workspace.views.helpers import event_for_viewer
+
+blueprint = Blueprint("events", __name__)
+
+
+@blueprint.route("/")
+@login_required
+def index() -> str | Response:
+    my_events = event_service.events_of(current_user)
+    if len(my_events) == 1:
+        return redirect(url_for("events.home", event_id=my_events[0].id))
+    return render_template("events/index.html", events=my_events)
+
+
+@blueprint.route("/rakor/<int:event_id>")
+@login_required
+def home(event_id: int) -> str:
+    event = event_for_viewer(event_id)
+    return render_template("events/home.html", home=event_service.event_home(event, current_user), event=event)

@@ -1,0 +1,26 @@
+"""Template filters and globals shared by every page and fragment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+
+from workspace import labels
+from workspace.formatting import format_number, format_rupiah
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["rupiah"] = format_rupiah
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.globals["labels"] = labels
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {
+            "current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
+            "available_languages": current_app.config["LANGUAGES"],
+            "csrf_token_value": generate_csrf,
+        }

@@ -1,0 +1,38 @@
+"""Small helpers the blueprints share: loading objects or 404, enforcing a predicate or 403."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from workspace.extensions import db
+from workspace.models import Event, Proposal
+from workspace.permissions import can_view_event, can_view_proposal
+
+ModelT = TypeVar("ModelT")
+
+
+def get_or_404(model: type[ModelT], object_id: int) -> ModelT:
+    instance = db.session.get(model, object_id)
+    if instance is None:
+        abort(404)
+    return instance
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+def event_for_viewer(event_id: int) -> Event:
+    event = get_or_404(Event, event_id)
+    require(can_view_event(current_user, event))
+    return event
+
+
+def proposal_for_viewer(proposal_id: int) -> Proposal:
+    proposal = get_or_404(Proposal, proposal_id)
+    require(can_view_proposal(current_user, proposal))
+    return proposal
