@@ -4,9 +4,12 @@ Monkey-patching happens here, first, and nowhere else: nothing inside `workspace
 """
 
 import os
+import warnings
 
 ASYNC_MODE = os.environ.get("SINERGI_ASYNC", "eventlet")
 if ASYNC_MODE == "eventlet":
+    # Its bugfix-only status is documented in the README; the warning would only alarm users.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
 
     eventlet.monkey_patch()
