@@ -223,3 +223,11 @@ def screenshot(page: object, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
     return path
+
+
+def htmx_post(client: FlaskClient, path: str, data: dict | None = None, token: str | None = None):
+    """A POST as htmx sends it: the CSRF token in the X-CSRFToken header (from the page's meta tag)."""
+    headers = {"HX-Request": "true"}
+    if token is not False:
+        headers["X-CSRFToken"] = token or csrf_token_of(client, "/")
+    return client.post(path, data=data or {}, headers=headers)

@@ -201,3 +201,16 @@ def build_world() -> World:
         observer=make_user(event, (Role.OBSERVER,), province, name="Layar Proyektor"),
         outsider=make_user(other_event, (Role.PARTICIPANT,), agency, name="Orang Luar"),
     )
+
+
+def detach(*objects: object) -> None:
+    """Load every column of these objects, then detach them, so a test can read them without a context."""
+    for instance in objects:
+        db.session.refresh(instance)
+    db.session.expunge_all()
+
+
+def detached_world() -> World:
+    world = build_world()
+    detach(*(getattr(world, name) for name in World.__dataclass_fields__))
+    return world

@@ -1,10 +1,313 @@
-// Sinergi front end: htmx does the requests; this file adds the CSRF header and (later) the live socket.
+// Sinergi front end. htmx does the requests; this file adds the CSRF header, shows refusals,
+// and keeps a proposal page live over Socket.IO: fragments pushed by the server are swapped in by
+// id, in revision order; a gap or a reconnect re-fetches the tree over HTTP; an input someone is
+// typing in is never replaced, only marked as changed by someone else.
 (function () {
   "use strict";
+
+  var body = document.body;
   var tokenMeta = document.querySelector('meta[name="csrf-token"]');
+
   document.addEventListener("htmx:configRequest", function (event) {
     if (tokenMeta) {
       event.detail.headers["X-CSRFToken"] = tokenMeta.content;
     }
   });
+
+  function notice(html, kind) {
+    var area = document.getElementById("live-notices");
+    if (!area) { return; }
+    var item = document.createElement("div");
+    item.className = "notice notice-" + (kind || "info");
+    item.innerHTML = html;
+    area.appendChild(item);
+    setTimeout(function () { item.remove(); }, 8000);
+  }
+
+  // A refused request whose response has nowhere to go (hx-swap="none"): show its message.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status >= 400 && event.detail.requestConfig &&
+        (event.detail.elt.getAttribute("hx-swap") === "none")) {
+      notice(xhr.responseText || ("HTTP " + xhr.status), "error");
+    }
+  });
+
+  var proposalId = body.dataset.proposalId ? parseInt(body.dataset.proposalId, 10) : null;
+  if (!proposalId || typeof io === "undefined") {
+    return;
+  }
+
+  var i18n = (document.getElementById("i18n") || {dataset: {}}).dataset;
+  function t(key, values) {
+    var text = i18n[key] || key;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.replace("%(" + name + ")s", values[name]);
+    });
+    return text;
+  }
+  function canEdit() { return body.dataset.canEdit === "true"; }
+  function myId() { return parseInt(body.dataset.userId || "0", 10); }
+
+  var state = {revision: parseInt(body.dataset.revision || "0", 10), syncing: false, pending: []};
+  var socket = io({transports: ["websocket", "polling"], reconnectionDelayMax: 5000});
+  window.sinergiSocket = socket;
+
+  function setConnection(kind) {
+    var element = document.getElementById("connection-status");
+    if (!element) { return; }
+    element.dataset.state = kind;
+    element.textContent = t(kind === "online" ? "online" : kind === "syncing" ? "syncing" : "offline");
+  }
+
+  // ---- Swapping fragments without losing what the user is typing -------------------------------
+  function editingCells(root) {
+    return Array.prototype.slice.call(root.querySelectorAll("td.editing"));
+  }
+
+  function preserveEditors(oldElement, newElement, change) {
+    editingCells(oldElement).forEach(function (cell) {
+      var counterpart = newElement.id === cell.id ? newElement : newElement.querySelector("#" + CSS.escape(cell.id));
+      if (!counterpart) {
+        notice(t("deleted"), "warning");
+        return;
+      }
+      if (counterpart.dataset.value !== cell.dataset.value) {
+        markStale(cell, counterpart, change);
+      }
+      counterpart.replaceWith(cell);
+    });
+  }
+
+  function markStale(cell, counterpart, change) {
+    cell.dataset.value = counterpart.dataset.value;  // what a "Take theirs" shows
+    cell.classList.add("stale");
+    var note = cell.querySelector(".stale-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "stale-note";
+      cell.insertBefore(note, cell.firstChild);
+    }
+    note.textContent = t("stale", {name: (change && change.user_name) || "?", value: counterpart.textContent.trim()});
+  }
+
+  function swapFragment(id, html, change) {
+    var current = document.getElementById(id);
+    if (!current) { return; }
+    var holder = document.createElement(current.tagName === "TR" ? "tbody" : current.tagName === "TFOOT" ? "table" : "div");
+    holder.innerHTML = html.trim();
+    var replacement = holder.firstElementChild;
+    if (!replacement) { return; }
+    preserveEditors(current, replacement, change);
+    current.replaceWith(replacement);
+    htmx.process(replacement);
+    if (change && change.user_id !== myId() && replacement.classList) {
+      highlight(replacement, change);
+    }
+  }
+
+  function highlight(element, change) {
+    var targets = [];
+    (change.item_ids || []).forEach(function (itemId) {
+      var row = document.getElementById("item-" + itemId);
+      if (row) { targets.push(row); }
+    });
+    targets.forEach(function (row) {
+      row.classList.add("flash-change");
+      var badge = document.createElement("span");
+      badge.className = "changed-by";
+      badge.textContent = t("changed-by", {name: change.user_name});
+      (row.cells[1] || row).appendChild(badge);
+      setTimeout(function () { row.classList.remove("flash-change"); badge.remove(); }, 3000);
+    });
+  }
+
+  function applyChange(message) {
+    Object.keys(message.fragments || {}).forEach(function (id) {
+      swapFragment(id, message.fragments[id], message.change);
+    });
+    var list = document.getElementById("proposal-" + proposalId + "-history-list");
+    if (list && message.history) {
+      var placeholder = list.querySelector("[data-placeholder]");
+      if (placeholder) { placeholder.remove(); }
+      message.history.forEach(function (html) {
+        list.insertAdjacentHTML("afterbegin", html);
+        htmx.process(list.firstElementChild);
+      });
+    }
+    state.revision = message.revision;
+    body.dataset.revision = String(message.revision);
+    renderFocus(state.focus || []);
+  }
+
+  // ---- Catch-up: the database is the truth, the socket only a fast path ------------------------
+  function fetchFragment(url) {
+    return fetch(url, {headers: {"HX-Request": "true"}, credentials: "same-origin"}).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.text();
+    });
+  }
+
+  function resync() {
+    if (state.syncing) { return; }
+    state.syncing = true;
+    setConnection("syncing");
+    var tree = fetchFragment(body.dataset.treeUrl);
+    var history = fetchFragment(body.dataset.historyUrl);
+    Promise.all([tree, history]).then(function (parts) {
+      var holder = document.createElement("div");
+      holder.innerHTML = parts[0].trim();
+      var fetchedRevision = parseInt(holder.firstElementChild.dataset.revision || "0", 10);
+      swapFragment("proposal-" + proposalId + "-tree", parts[0], null);
+      swapFragment("proposal-" + proposalId + "-history", parts[1], null);
+      state.revision = Math.max(state.revision, fetchedRevision);
+      body.dataset.revision = String(state.revision);
+      var label = document.getElementById("proposal-" + proposalId + "-revision");
+      if (label) { label.textContent = label.textContent.replace(/\d+/, String(state.revision)); }
+      state.syncing = false;
+      var queued = state.pending.filter(function (m) { return m.revision > state.revision; });
+      state.pending = [];
+      queued.sort(function (a, b) { return a.revision - b.revision; }).forEach(receive);
+      setConnection(socket.connected ? "online" : "offline");
+      renderFocus(state.focus || []);
+    }).catch(function () {
+      state.syncing = false;
+      setTimeout(resync, 2000);
+    });
+  }
+
+  function receive(message) {
+    if (message.proposal_id !== proposalId) { return; }
+    if (state.syncing) { state.pending.push(message); return; }
+    if (message.revision <= state.revision) { return; }  // already have it
+    if (message.revision === state.revision + 1) { applyChange(message); return; }
+    state.pending.push(message);  // a gap: fetch what was missed, then replay what is newer
+    resync();
+  }
+
+  // ---- Presence and focus ----------------------------------------------------------------------
+  function renderPresence(viewers) {
+    var list = document.querySelector("#proposal-" + proposalId + "-presence .presence-list");
+    if (!list) { return; }
+    list.innerHTML = "";
+    viewers.forEach(function (viewer) {
+      var chip = document.createElement("span");
+      chip.className = "presence-chip" + (viewer.user_id === myId() ? " me" : "");
+      chip.textContent = viewer.name + (viewer.user_id === myId() ? " (" + t("you") + ")" : "");
+      chip.title = viewer.agency;
+      chip.dataset.userId = viewer.user_id;
+      list.appendChild(chip);
+    });
+  }
+
+  function renderFocus(focuses) {
+    state.focus = focuses;
+    document.querySelectorAll(".focus-badge").forEach(function (badge) { badge.remove(); });
+    document.querySelectorAll("td.has-focus").forEach(function (cell) { cell.classList.remove("has-focus"); });
+    focuses.forEach(function (focus) {
+      if (focus.user_id === myId()) { return; }
+      var cell = document.getElementById("item-" + focus.item_id + "-" + focus.field);
+      if (!cell) { return; }
+      var badge = document.createElement("span");
+      badge.className = "focus-badge";
+      badge.textContent = t("editing", {name: focus.name.split(" ")[0]});
+      badge.dataset.userId = focus.user_id;
+      cell.classList.add("has-focus");
+      cell.appendChild(badge);
+    });
+  }
+
+  // ---- Socket life cycle -----------------------------------------------------------------------
+  function join() {
+    socket.emit("proposal:join", {proposal_id: proposalId}, function (answer) {
+      if (!answer || !answer.ok) { setConnection("offline"); return; }
+      body.dataset.canEdit = answer.can_edit ? "true" : "false";
+      renderPresence(answer.viewers || []);
+      renderFocus(answer.focus || []);
+      setConnection("online");
+      if (answer.revision !== state.revision) { resync(); }
+    });
+  }
+
+  socket.on("connect", join);  // also after every reconnect: catch up from the database
+  socket.on("disconnect", function () { setConnection("offline"); });
+  socket.on("connect_error", function () { setConnection("offline"); });
+  socket.on("proposal:changed", receive);
+  socket.on("proposal:presence", function (message) {
+    if (message.proposal_id === proposalId) { renderPresence(message.viewers); }
+  });
+  socket.on("proposal:focus", function (message) {
+    if (message.proposal_id === proposalId) { renderFocus(message.focus); }
+  });
+
+  // ---- Inline editing --------------------------------------------------------------------------
+  var openEditor = null;  // {cell, itemId, field}
+
+  function emitFocus(cell) {
+    socket.emit("proposal:focus", {proposal_id: proposalId, item_id: parseInt(cell.id.split("-")[1], 10),
+                                   field: cell.dataset.field});
+  }
+  function emitBlur() { socket.emit("proposal:blur", {proposal_id: proposalId}); }
+
+  function closeEditor(cell) {
+    var row = cell.closest("tr");
+    cell.classList.remove("editing", "stale");
+    openEditor = null;
+    emitBlur();
+    if (row && row.dataset.rowUrl) {
+      fetchFragment(row.dataset.rowUrl).then(function (html) { swapFragment(row.id, html, null); });
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var action = event.target.closest("[data-action]");
+    if (action) {
+      var cell = action.closest("td.editing");
+      if (action.dataset.action === "cancel-edit" && cell) { closeEditor(cell); return; }
+      if (action.dataset.action === "take-theirs" && cell) { closeEditor(cell); return; }
+      if (action.dataset.action === "close-add-form") { action.closest("form").remove(); return; }
+    }
+    var target = event.target.closest("td.editable");
+    if (!target || target.classList.contains("editing") || !canEdit()) { return; }
+    if (event.target.closest("form, button, a")) { return; }
+    if (openEditor && openEditor.cell !== target && document.body.contains(openEditor.cell)) {
+      closeEditor(openEditor.cell);
+    }
+    target.classList.add("editing");
+    target.dataset.original = target.innerHTML;
+    openEditor = {cell: target};
+    htmx.ajax("GET", target.dataset.editUrl, {target: target, swap: "innerHTML"}).then(function () {
+      var input = target.querySelector("input[name=value]:not([type=hidden]), input[type=checkbox]");
+      if (input) { input.focus(); if (input.select) { input.select(); } }
+      emitFocus(target);
+    });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      var cell = event.target.closest && event.target.closest("td.editing");
+      if (cell) { closeEditor(cell); }
+    }
+  });
+
+  // A save answers with the saved row. If newer changes were applied meanwhile, that row is
+  // already outdated: keep what we have (the broadcast of the save brings the same content).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var answered = parseInt(event.detail.xhr.getResponseHeader("X-Sinergi-Revision") || "0", 10);
+    if (answered && answered < state.revision && event.detail.target && event.detail.target.tagName === "TR") {
+      event.detail.shouldSwap = false;
+      var cell = event.detail.target.querySelector("td.editing");
+      if (cell) { closeEditor(cell); }
+    }
+  });
+
+  // A successful save swaps the whole row: the editor is gone, so is the focus.
+  document.addEventListener("htmx:afterSwap", function () {
+    if (openEditor && !document.body.contains(openEditor.cell)) {
+      openEditor = null;
+      emitBlur();
+    }
+  });
+
+  setConnection("connecting");
 })();

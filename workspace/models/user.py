@@ -49,6 +49,15 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
         return self.active
 
+    @property
+    def display_name(self) -> str:
+        """The name without academic degrees: "Budi Santoso, S.Sos., M.Si." → "Budi Santoso"."""
+        return self.name.split(",")[0].strip()
+
+    @property
+    def first_name(self) -> str:
+        return self.display_name.split(" ")[0]
+
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a memory-hard modern algorithm.
         self.password_hash = generate_password_hash(password)

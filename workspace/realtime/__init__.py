@@ -1,13 +1,6 @@
-"""Socket.IO handlers: connection auth, rooms, presence (filled in by the live-editing work)."""
+"""Socket.IO: the fast path that pushes fragments, presence and focus (DESIGN.md §3).
 
-from __future__ import annotations
+Importing this package registers the handlers on the shared SocketIO object.
+"""
 
-from flask_login import current_user
-
-from workspace.extensions import socketio
-
-
-@socketio.on("connect")
-def on_connect(_auth: object = None) -> bool:
-    """Refuse a socket without a logged-in session (DESIGN.md §3)."""
-    return bool(current_user.is_authenticated)
+from workspace.realtime import handlers  # noqa: F401

@@ -17,6 +17,7 @@ from workspace.models import (
     Proposal,
     ProposalItem,
     ProposalStatus,
+    Revision,
 )
 
 
@@ -86,5 +87,20 @@ def load_proposal_tree(proposal_id: int) -> Proposal | None:
             selectinload(Proposal.event),
             selectinload(Proposal.items).selectinload(ProposalItem.children),
             selectinload(Proposal.items).selectinload(ProposalItem.directions),
+        )
+    )
+
+
+HISTORY_LENGTH = 100
+
+
+def recent_revisions(proposal_id: int, limit: int = HISTORY_LENGTH) -> list[Revision]:
+    """The latest changes of a proposal, newest first (the history panel)."""
+    return list(
+        db.session.scalars(
+            sa.select(Revision)
+            .where(Revision.proposal_id == proposal_id)
+            .order_by(Revision.proposal_revision.desc())
+            .limit(limit)
         )
     )

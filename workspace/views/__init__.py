@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from workspace.views import auth, errors, events, proposals
+    from workspace.views import auth, editing, errors, events, proposals
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(events.blueprint)
     app.register_blueprint(proposals.blueprint)
+    app.register_blueprint(editing.blueprint)
     errors.register(app)

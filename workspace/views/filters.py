@@ -10,12 +10,17 @@ from flask_wtf.csrf import generate_csrf
 
 from workspace import labels
 from workspace.formatting import format_number, format_rupiah
+from workspace.services.item_fields import FIELDS
 
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.globals["labels"] = labels
+    app.jinja_env.globals["field_text"] = lambda item, field: FIELDS[field].to_text(item)
+    app.jinja_env.globals["field_display"] = (
+        lambda field, text: FIELDS[field].display(text or "") if field in FIELDS else (text or "")
+    )
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from workspace.models import ProposalStatus
-from workspace.permissions import can_edit_proposal, can_view_proposal
+from workspace.models import Proposal, ProposalStatus
+from workspace.permissions import can_edit_proposal, can_view_proposal, is_proposal_owner
 from workspace.services import proposals as proposal_service
 from workspace.views.helpers import event_for_viewer, require
 
@@ -36,9 +37,23 @@ def detail(proposal_id: int) -> str:
     if proposal is None:
         abort(404)
     require(can_view_proposal(current_user, proposal))
+    can_edit = can_edit_proposal(current_user, proposal)
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
         event=proposal.event,
-        can_edit=can_edit_proposal(current_user, proposal),
+        can_edit=can_edit,
+        read_only_reason=None if can_edit else read_only_reason(proposal),
+        revisions=proposal_service.recent_revisions(proposal.id),
     )
+
+
+def read_only_reason(proposal: Proposal) -> str:
+    """Why this viewer sees the proposal read-only (the server refuses their edits anyway)."""
+    if proposal.locked:
+        return _("This proposal is locked by the facilitator; it cannot be changed now.")
+    if not proposal.event.accepts_edits:
+        return _("The event is closed; proposals can no longer be changed.")
+    if is_proposal_owner(current_user, proposal):
+        return _("You cannot change this proposal.")
+    return _("Read only: only participants of %(agency)s can change this proposal.", agency=proposal.agency.short_name)

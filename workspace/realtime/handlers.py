@@ -1,0 +1,158 @@
+"""Socket.IO handlers: thin. Authenticate, check the same permission as the page, join rooms,
+and keep presence and focus. Writes never come over the socket; they go over HTTP."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import join_room, leave_room
+
+from workspace.extensions import db, socketio
+from workspace.models import Proposal, ProposalItem
+from workspace.permissions import can_edit_proposal, can_view_proposal
+from workspace.realtime.broadcast import proposal_room, user_room
+from workspace.realtime.presence import Focus, Viewer, as_payload, presence
+from workspace.services.item_fields import FIELDS
+
+
+def releases_db_session(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Give the connection back to the pool after every socket event, whatever happens."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            db.session.remove()
+
+    return wrapper
+
+
+def _positive_int(payload: Any, key: str) -> int | None:
+    if not isinstance(payload, dict):
+        return None
+    value = payload.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value > 2**53:
+        return None
+    return value
+
+
+def _refusal(reason: str) -> dict[str, Any]:
+    return {"ok": False, "error": reason}
+
+
+def _sid() -> str:
+    return request.sid  # type: ignore[attr-defined]
+
+
+@socketio.on("connect")
+@releases_db_session
+def on_connect(_auth: object = None) -> bool:
+    """Refuse a socket without a logged-in session; join the user's own room."""
+    if not current_user.is_authenticated:
+        return False
+    join_room(user_room(current_user.id))
+    return True
+
+
+def _emit_presence(room: str, proposal_id: int) -> None:
+    socketio.emit(
+        "proposal:presence", {"proposal_id": proposal_id, "viewers": as_payload(presence.viewers(room))}, to=room
+    )
+
+
+def _emit_focus(room: str, proposal_id: int) -> None:
+    socketio.emit("proposal:focus", {"proposal_id": proposal_id, "focus": as_payload(presence.focuses(room))}, to=room)
+
+
+@socketio.on("proposal:join")
+@releases_db_session
+def on_join_proposal(payload: Any = None) -> dict[str, Any]:
+    """Join a proposal's room if the user may read the proposal; answer with its current revision."""
+    if not current_user.is_authenticated:
+        return _refusal("unauthenticated")
+    proposal_id = _positive_int(payload, "proposal_id")
+    if proposal_id is None:
+        return _refusal("invalid")
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not can_view_proposal(current_user, proposal):
+        return _refusal("forbidden")
+    room = proposal_room(proposal_id)
+    join_room(room)
+    agency = current_user.agency.short_name if current_user.agency else ""
+    presence.join(room, _sid(), Viewer(user_id=current_user.id, name=current_user.display_name, agency=agency))
+    revision, can_edit = proposal.revision, can_edit_proposal(current_user, proposal)
+    _emit_presence(room, proposal_id)
+    return {
+        "ok": True,
+        "revision": revision,
+        "can_edit": can_edit,
+        "viewers": as_payload(presence.viewers(room)),
+        "focus": as_payload(presence.focuses(room)),
+    }
+
+
+@socketio.on("proposal:leave")
+@releases_db_session
+def on_leave_proposal(payload: Any = None) -> dict[str, Any]:
+    proposal_id = _positive_int(payload, "proposal_id")
+    if proposal_id is None:
+        return _refusal("invalid")
+    room = proposal_room(proposal_id)
+    leave_room(room)
+    presence.leave(room, _sid())
+    _emit_presence(room, proposal_id)
+    _emit_focus(room, proposal_id)
+    return {"ok": True}
+
+
+@socketio.on("proposal:focus")
+@releases_db_session
+def on_focus(payload: Any = None) -> dict[str, Any]:
+    """Someone started editing a field: show their name on it for everyone in the room."""
+    if not current_user.is_authenticated:
+        return _refusal("unauthenticated")
+    proposal_id = _positive_int(payload, "proposal_id")
+    item_id = _positive_int(payload, "item_id")
+    field = payload.get("field") if isinstance(payload, dict) else None
+    if proposal_id is None or item_id is None or field not in FIELDS:
+        return _refusal("invalid")
+    room = proposal_room(proposal_id)
+    if not presence.is_in(room, _sid()):
+        return _refusal("not-joined")
+    item = db.session.get(ProposalItem, item_id)
+    if item is None or item.proposal_id != proposal_id or not can_edit_proposal(current_user, item.proposal):
+        return _refusal("forbidden")
+    presence.set_focus(
+        room, _sid(), Focus(user_id=current_user.id, name=current_user.display_name, item_id=item_id, field=field)
+    )
+    _emit_focus(room, proposal_id)
+    return {"ok": True}
+
+
+@socketio.on("proposal:blur")
+@releases_db_session
+def on_blur(payload: Any = None) -> dict[str, Any]:
+    proposal_id = _positive_int(payload, "proposal_id")
+    if proposal_id is None:
+        return _refusal("invalid")
+    room = proposal_room(proposal_id)
+    presence.clear_focus(room, _sid())
+    _emit_focus(room, proposal_id)
+    return {"ok": True}
+
+
+@socketio.on("disconnect")
+@releases_db_session
+def on_disconnect(*_args: Any) -> None:
+    """Closing the laptop: the person leaves every room's presence and focus."""
+    sid = _sid()
+    for room in presence.rooms_of(sid):
+        presence.leave(room, sid)
+        proposal_id = int(room.split(":", 1)[1])
+        _emit_presence(room, proposal_id)
+        _emit_focus(room, proposal_id)
