@@ -231,3 +231,27 @@ def htmx_post(client: FlaskClient, path: str, data: dict | None = None, token: s
     if token is not False:
         headers["X-CSRFToken"] = token or csrf_token_of(client, "/")
     return client.post(path, data=data or {}, headers=headers)
+
+
+@pytest.fixture
+def loose_app(tmp_path: Path, migrated_template: Path) -> Iterator[Flask]:
+    """An app with no app context held by the test: each socket event and request gets its own,
+    as in production (a held context would share `g`, and so the current user, between clients)."""
+    from workspace import create_app
+    from workspace.extensions import db
+
+    database = tmp_path / "sinergi.sqlite3"
+    backup_sqlite(migrated_template, database)
+    app = create_app(app_config(tmp_path, f"sqlite:///{database}"))
+    app.test_client_class = FreshGlobalsClient
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def loose_world(loose_app: Flask) -> factories.World:
+    """The small world, built in a short app context and detached: readable anywhere."""
+    with loose_app.app_context():
+        return factories.detached_world()

@@ -108,6 +108,10 @@ def _init_web(app: Flask) -> None:
 
 
 def _init_realtime(app: Flask) -> None:
+    # Import the handlers before init_app: registered while no server exists, they are kept in
+    # socketio.handlers and installed on the server of every app created (tests create many).
+    from workspace import realtime  # noqa: F401
+
     allowed_origins = app.config.get("SOCKETIO_ALLOWED_ORIGINS") or None
     socketio.init_app(
         app,
@@ -117,4 +121,3 @@ def _init_realtime(app: Flask) -> None:
         cors_allowed_origins=allowed_origins,
         max_http_buffer_size=64 * 1024,
     )
-    from workspace import realtime  # noqa: F401  (registers the socket handlers)

@@ -1,0 +1,270 @@
+"""Socket.IO in-process: refused connects and joins, broadcast content and revision of every kind
+of edit, presence and focus, and the DB session given back after every event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import htmx_post, login
+from tests.factories import World
+from workspace.extensions import db, socketio
+from workspace.models import ItemLevel, ProposalItem
+
+
+@pytest.fixture
+def connect(loose_app: Flask) -> Iterator[Callable]:
+    """`connect(user)` → (socket test client, HTTP client) sharing one signed-in session."""
+    opened = []
+
+    def _connect(user: object | None) -> tuple:
+        http = loose_app.test_client()
+        if user is not None:
+            login(http, user.username)  # type: ignore[attr-defined]
+        client = socketio.test_client(loose_app, flask_test_client=http)
+        opened.append(client)
+        return client, http
+
+    yield _connect
+    for client in opened:
+        if client.is_connected():
+            client.disconnect()
+
+
+def sub_item_ids(app: Flask, proposal_id: int) -> list[int]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(ProposalItem.id)
+                .where(ProposalItem.proposal_id == proposal_id, ProposalItem.level == ItemLevel.SUBKEGIATAN)
+                .order_by(ProposalItem.position)
+            )
+        )
+
+
+def events_named(client, name: str) -> list[dict]:
+    return [event["args"][0] for event in client.get_received() if event["name"] == name]
+
+
+def join(client, proposal_id: int) -> dict:
+    return client.emit("proposal:join", {"proposal_id": proposal_id}, callback=True)
+
+
+def test_anonymous_socket_is_refused(connect: Callable) -> None:
+    client, _http = connect(None)
+    assert not client.is_connected()
+
+
+def test_logged_in_socket_connects(connect: Callable, loose_world: World) -> None:
+    client, _http = connect(loose_world.participant)
+    assert client.is_connected()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        {},
+        {"proposal_id": "1"},
+        {"proposal_id": -1},
+        {"proposal_id": True},
+        {"proposal_id": 10**30},
+        [1, 2],
+        "proposal",
+    ],
+)
+def test_join_with_a_malformed_payload_is_refused(connect: Callable, loose_world: World, payload: object) -> None:
+    client, _http = connect(loose_world.participant)
+    assert client.emit("proposal:join", payload, callback=True) == {"ok": False, "error": "invalid"}
+
+
+def test_join_without_the_right_to_view_is_refused(connect: Callable, loose_world: World) -> None:
+    client, _http = connect(loose_world.outsider)
+    assert join(client, loose_world.proposal.id) == {"ok": False, "error": "forbidden"}
+    assert join(client, 999_999) == {"ok": False, "error": "forbidden"}
+
+
+def test_join_answers_with_revision_rights_and_presence(connect: Callable, loose_world: World) -> None:
+    editor, _ = connect(loose_world.participant)
+    reader, _ = connect(loose_world.observer)
+    answer = join(editor, loose_world.proposal.id)
+    assert answer["ok"] and answer["revision"] == 0 and answer["can_edit"] is True
+    answer = join(reader, loose_world.proposal.id)
+    assert answer["can_edit"] is False
+    assert {v["user_id"] for v in answer["viewers"]} == {loose_world.participant.id, loose_world.observer.id}
+    presence = events_named(editor, "proposal:presence")[-1]
+    assert {v["name"] for v in presence["viewers"]} == {"Budi Peserta", "Layar Proyektor"}
+
+
+def test_field_edit_is_broadcast_once_with_fragments_and_revision(
+    loose_app: Flask, connect: Callable, loose_world: World
+) -> None:
+    editor, http = connect(loose_world.participant)
+    watcher, _ = connect(loose_world.reviewer)
+    outsider, _ = connect(loose_world.other_participant)
+    join(editor, loose_world.proposal.id)
+    join(watcher, loose_world.proposal.id)
+    join(outsider, loose_world.other_proposal.id)
+    for client in (editor, watcher, outsider):
+        client.get_received()
+    item_id = sub_item_ids(loose_app, loose_world.proposal.id)[0]
+    response = htmx_post(http, f"/usulan/butir/{item_id}/ubah/budget", {"value": "2.000.000.000", "base": "100000000"})
+    assert response.status_code == 200
+    for client in (editor, watcher):
+        changes = events_named(client, "proposal:changed")
+        assert len(changes) == 1
+        change = changes[0]
+        assert change["revision"] == 1 and change["proposal_id"] == loose_world.proposal.id
+        assert change["change"]["user_name"] == "Budi Peserta" and change["change"]["field"] == "budget"
+        fragments = change["fragments"]
+        assert "Rp 2.000.000.000" in fragments[f"item-{item_id}"]
+        # The kegiatan and program rows carry new subtotals, the footer the new total.
+        assert sum("Rp 2.250.000.000" in html for html in fragments.values()) == 3
+        assert f"proposal-{loose_world.proposal.id}-totals" in fragments
+        assert "Revisi 1" in fragments[f"proposal-{loose_world.proposal.id}-revision"]
+        assert "Rp 100.000.000" in change["history"][0] and "Rp 2.000.000.000" in change["history"][0]
+    assert events_named(outsider, "proposal:changed") == []
+
+
+def test_every_kind_of_change_is_broadcast_with_consecutive_revisions(
+    loose_app: Flask, connect: Callable, loose_world: World
+) -> None:
+    editor, http = connect(loose_world.participant)
+    watcher, _ = connect(loose_world.observer)
+    join(editor, loose_world.proposal.id)
+    join(watcher, loose_world.proposal.id)
+    watcher.get_received()
+    first, second = sub_item_ids(loose_app, loose_world.proposal.id)
+    pid = loose_world.proposal.id
+    steps = [
+        (f"/usulan/butir/{first}/ubah/target", {"value": "7", "base": "4"}),
+        (f"/usulan/butir/{second}/pindah", {"direction": "up"}),
+        (f"/usulan/{pid}/butir", {"parent": "", "name": "Program Lokal Perbatasan"}),
+        (f"/usulan/butir/{first}/hapus", {}),
+    ]
+    for path, data in steps:
+        assert htmx_post(http, path, data).status_code == 200
+    with loose_app.app_context():
+        from workspace.models import Revision
+
+        target_revision = db.session.scalar(sa.select(Revision.id).where(Revision.field == "target"))
+    assert htmx_post(http, f"/usulan/riwayat/{target_revision}/pulihkan").status_code == 410  # item deleted
+    changes = events_named(watcher, "proposal:changed")
+    assert [c["revision"] for c in changes] == [1, 2, 3, 4]
+    assert [c["change"]["structure"] for c in changes] == [False, True, True, True]
+    assert f"proposal-{pid}-tree" in changes[1]["fragments"]
+    assert "Program Lokal Perbatasan" in changes[2]["fragments"][f"proposal-{pid}-tree"]
+    assert f'id="item-{first}"' not in changes[3]["fragments"][f"proposal-{pid}-tree"]
+    assert "menghapus" in changes[3]["history"][0]
+
+
+def test_restore_is_broadcast(loose_app: Flask, connect: Callable, loose_world: World) -> None:
+    editor, http = connect(loose_world.participant)
+    join(editor, loose_world.proposal.id)
+    item_id = sub_item_ids(loose_app, loose_world.proposal.id)[0]
+    htmx_post(http, f"/usulan/butir/{item_id}/ubah/location", {"value": "Paloh", "base": "Kabupaten Sambas"})
+    with loose_app.app_context():
+        from workspace.models import Revision
+
+        revision_id = db.session.scalar(sa.select(Revision.id))
+    editor.get_received()
+    assert htmx_post(http, f"/usulan/riwayat/{revision_id}/pulihkan").status_code == 200
+    change = events_named(editor, "proposal:changed")[0]
+    assert change["revision"] == 2 and "Kabupaten Sambas" in change["fragments"][f"item-{item_id}"]
+    assert "mengembalikan" in change["history"][0]
+
+
+def test_refused_edits_broadcast_nothing(loose_app: Flask, connect: Callable, loose_world: World) -> None:
+    watcher, _ = connect(loose_world.participant)
+    join(watcher, loose_world.proposal.id)
+    watcher.get_received()
+    _other, http = connect(loose_world.other_participant)
+    item_id = sub_item_ids(loose_app, loose_world.proposal.id)[0]
+    assert htmx_post(http, f"/usulan/butir/{item_id}/ubah/target", {"value": "9", "base": "4"}).status_code == 403
+    assert events_named(watcher, "proposal:changed") == []
+
+
+def test_focus_shows_who_is_editing_which_field_and_clears(
+    loose_app: Flask, connect: Callable, loose_world: World
+) -> None:
+    editor, _ = connect(loose_world.participant)
+    watcher, _ = connect(loose_world.observer)
+    pid = loose_world.proposal.id
+    join(editor, pid)
+    join(watcher, pid)
+    item_id = sub_item_ids(loose_app, pid)[0]
+    watcher.get_received()
+    assert editor.emit(
+        "proposal:focus", {"proposal_id": pid, "item_id": item_id, "field": "target"}, callback=True
+    ) == {"ok": True}
+    focus = events_named(watcher, "proposal:focus")[-1]["focus"]
+    assert focus == [
+        {"user_id": loose_world.participant.id, "name": "Budi Peserta", "item_id": item_id, "field": "target"}
+    ]
+    editor.emit("proposal:blur", {"proposal_id": pid}, callback=True)
+    assert events_named(watcher, "proposal:focus")[-1]["focus"] == []
+    editor.emit("proposal:focus", {"proposal_id": pid, "item_id": item_id, "field": "budget"}, callback=True)
+    editor.disconnect()  # closing the laptop clears presence and focus
+    received = watcher.get_received()
+    assert [e for e in received if e["name"] == "proposal:focus"][-1]["args"][0]["focus"] == []
+    viewers = [e for e in received if e["name"] == "proposal:presence"][-1]["args"][0]["viewers"]
+    assert [v["user_id"] for v in viewers] == [loose_world.observer.id]
+
+
+@pytest.mark.parametrize(
+    ("actor", "payload", "error"),
+    [
+        ("observer", {"item_id": "item", "field": "target"}, "forbidden"),
+        ("participant", {"item_id": "item", "field": "password_hash"}, "invalid"),
+        ("participant", {"item_id": "other_item", "field": "target"}, "forbidden"),
+        ("participant", {"item_id": "missing", "field": "target"}, "forbidden"),
+    ],
+)
+def test_focus_is_refused_for_readers_and_bad_payloads(
+    loose_app: Flask, connect: Callable, loose_world: World, actor: str, payload: dict, error: str
+) -> None:
+    client, _ = connect(loose_world.user(actor))
+    pid = loose_world.proposal.id
+    join(client, pid)
+    ids = {
+        "item": sub_item_ids(loose_app, pid)[0],
+        "other_item": sub_item_ids(loose_app, loose_world.other_proposal.id)[0],
+        "missing": 999_999,
+    }
+    message = {"proposal_id": pid, **payload, "item_id": ids[payload["item_id"]]}
+    assert client.emit("proposal:focus", message, callback=True) == {"ok": False, "error": error}
+
+
+def test_focus_without_joining_is_refused(loose_app: Flask, connect: Callable, loose_world: World) -> None:
+    client, _ = connect(loose_world.participant)
+    item_id = sub_item_ids(loose_app, loose_world.proposal.id)[0]
+    answer = client.emit(
+        "proposal:focus", {"proposal_id": loose_world.proposal.id, "item_id": item_id, "field": "target"}, callback=True
+    )
+    assert answer == {"ok": False, "error": "not-joined"}
+
+
+def test_db_session_is_released_after_every_socket_event(
+    loose_app: Flask, connect: Callable, loose_world: World
+) -> None:
+    client, _ = connect(loose_world.participant)
+    with loose_app.app_context():
+        pool = db.engine.pool
+    join(client, loose_world.proposal.id)
+    client.emit(
+        "proposal:focus", {"proposal_id": loose_world.proposal.id, "item_id": 1, "field": "target"}, callback=True
+    )
+    client.emit("proposal:blur", {"proposal_id": loose_world.proposal.id}, callback=True)
+    assert pool.checkedout() == 0
+
+
+def test_tree_fragment_is_the_page_tree(loose_app: Flask, loose_world: World) -> None:
+    http: FlaskClient = loose_app.test_client()
+    login(http, loose_world.participant.username)
+    fragment = http.get(f"/usulan/{loose_world.proposal.id}/pohon").get_data(as_text=True)
+    page = http.get(f"/usulan/{loose_world.proposal.id}").get_data(as_text=True)
+    assert fragment.strip() in page
