@@ -39,10 +39,14 @@ class LiveClient:
         self.lock = threading.Lock()
         self.changes: list[dict[str, Any]] = []
         self.events: list[tuple[str, Any]] = []
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.on("proposal:changed", self._on_change)
+        self.sio = self._new_socket()
+
+    def _new_socket(self) -> socketio.Client:
+        client = socketio.Client(reconnection=False)
+        client.on("proposal:changed", self._on_change)
         for name in ("proposal:presence", "proposal:focus"):
-            self.sio.on(name, self._recorder(name))
+            client.on(name, self._recorder(name))
+        return client
 
     def _on_change(self, payload: dict[str, Any]) -> None:
         with self.lock:
@@ -58,6 +62,12 @@ class LiveClient:
     def connect(self) -> None:
         cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
         self.sio.connect(self.base_url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+
+    def reconnect(self) -> None:
+        """A new connection with the same signed-in session, as after the Wi-Fi comes back."""
+        self.disconnect()
+        self.sio = self._new_socket()
+        self.connect()
 
     def join(self, proposal_id: int) -> dict[str, Any]:
         return self.sio.call("proposal:join", {"proposal_id": proposal_id}, timeout=10)

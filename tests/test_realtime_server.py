@@ -82,7 +82,7 @@ def read_database(database: Path, sql: str, *params: object) -> list[tuple]:
 
 def test_edits_by_one_client_reach_all_others_with_consecutive_revisions(sambas_server) -> None:
     server, info = sambas_server
-    clients = open_clients(server, EDITORS[:3] + ["peninjau", "proyektor"], info["proposal_id"])
+    clients = open_clients(server, [*EDITORS[:3], "peninjau", "proyektor"], info["proposal_id"])
     editor, watchers = clients[0], clients[1:]
     item = info["items"][0]
     current = cell_values(editor.get(f"/usulan/{info['proposal_id']}/pohon"))[(item, "target")]
@@ -218,9 +218,7 @@ def test_a_client_that_was_offline_catches_up_to_a_fresh_load(sambas_server) -> 
     assert kegiatan_parent.status_code == 200
     assert traveller.revisions() == []  # nothing arrived while offline
 
-    traveller.sio = __import__("socketio").Client(reconnection=False)
-    traveller.sio.on("proposal:changed", traveller._on_change)
-    traveller.connect()
+    traveller.reconnect()
     answer = traveller.join(proposal_id)
     assert answer["revision"] == local_revision + 5
     # The client sees the gap and re-fetches over HTTP, as static/js/app.js does.
