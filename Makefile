@@ -37,7 +37,7 @@ lint: $(VENV)/.dev-installed
 translations: $(VENV)/.runtime-installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	    --ignore-dirs='.venv .git instance node_modules' -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --omit-header --ignore-obsolete -w 100
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete -w 100
 	$(BIN)/pybabel compile -d translations --statistics
 
 # Re-vendor the front-end files from their npm packages (needs npm; see static/vendor/README.md).

@@ -101,12 +101,9 @@
     preserveEditors(current, replacement, change);
     current.replaceWith(replacement);
     htmx.process(replacement);
-    if (change && change.user_id !== myId() && replacement.classList) {
-      highlight(replacement, change);
-    }
   }
 
-  function highlight(element, change) {
+  function highlight(change) {
     var targets = [];
     (change.item_ids || []).forEach(function (itemId) {
       var row = document.getElementById("item-" + itemId);
@@ -116,7 +113,7 @@
       row.classList.add("flash-change");
       var badge = document.createElement("span");
       badge.className = "changed-by";
-      badge.textContent = t("changed-by", {name: change.user_name});
+      badge.textContent = t("changedBy", {name: change.user_name});
       (row.cells[1] || row).appendChild(badge);
       setTimeout(function () { row.classList.remove("flash-change"); badge.remove(); }, 3000);
     });
@@ -126,6 +123,9 @@
     Object.keys(message.fragments || {}).forEach(function (id) {
       swapFragment(id, message.fragments[id], message.change);
     });
+    if (message.change && message.change.user_id !== myId()) {
+      highlight(message.change);
+    }
     var list = document.getElementById("proposal-" + proposalId + "-history-list");
     if (list && message.history) {
       var placeholder = list.querySelector("[data-placeholder]");
@@ -301,11 +301,27 @@
     }
   });
 
-  // A successful save swaps the whole row: the editor is gone, so is the focus.
-  document.addEventListener("htmx:afterSwap", function () {
-    if (openEditor && !document.body.contains(openEditor.cell)) {
+  // Pressing Save ends the typing: the focus badge goes, and a broadcast (perhaps of this very
+  // save) may now replace the cell. A refusal (conflict, invalid value) is swapped back into the
+  // cell, which is then being edited again. (Events of a form that a broadcast detached never
+  // reach the document, so nothing here waits for the save's own response.)
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var cell = event.detail.elt.closest && event.detail.elt.closest("td.editing");
+    if (cell && event.detail.elt.tagName === "FORM") {
+      cell.classList.remove("editing", "stale");
+      cell.classList.add("saving");
       openEditor = null;
       emitBlur();
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var cell = event.detail.target;
+    if (cell && cell.matches && cell.matches("td.editable") && cell.querySelector("form")) {
+      cell.classList.remove("saving");
+      cell.classList.add("editing");
+      openEditor = {cell: cell};
+      emitFocus(cell);
     }
   });
 

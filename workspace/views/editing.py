@@ -149,7 +149,12 @@ def _failure_in_cell(error: ServiceError, item_id: int, field: str) -> object:
 
 def _conflict_response(conflict: editing.EditConflict) -> tuple[str, int, dict]:
     spec = FIELDS[conflict.field_name]
-    body = render_template("proposals/_conflict.html", conflict=conflict, display=spec.display)
+    body = render_template(
+        "proposals/_conflict.html",
+        conflict=conflict,
+        display=spec.display,
+        mine_editable=_editable_value(conflict.field_name, conflict.mine_text),
+    )
     return body, 409, {"HX-Retarget": f"#item-{conflict.item_id}-{conflict.field_name}", "HX-Reswap": "innerHTML"}
 
 

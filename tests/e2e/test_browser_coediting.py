@@ -1,0 +1,144 @@
+"""Browser: two people of one agency co-edit a proposal live (Playwright, Debian Chromium)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import screenshot
+from tests.e2e.test_browser_login import sign_in
+from tests.servers import RunningServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+LIVE_BOUND_MS = 2000  # a functional bound ("within a moment"), not a benchmark
+
+
+def open_proposal(browser, server: RunningServer, username: str):
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, server, username)
+    page.wait_for_url(f"{server.url}/rakor/*")
+    page.locator("#my-proposal a").click()
+    page.wait_for_url(re.compile(r".*/usulan/\d+$"))
+    page.locator("#connection-status[data-state=online]").wait_for(timeout=10_000)
+    page.errors = errors  # type: ignore[attr-defined]
+    return context, page
+
+
+def first_sub_item(page) -> str:
+    return page.locator("tr.level-subkegiatan").first.get_attribute("data-item-id")
+
+
+def open_editor(page, item_id: str, field: str):
+    cell = page.locator(f"#item-{item_id}-{field}")
+    cell.click()
+    editor = cell.locator("form.field-editor")
+    editor.wait_for(timeout=5000)
+    return cell, editor
+
+
+def test_two_people_co_edit_live(browser, live_server: RunningServer) -> None:
+    from playwright.sync_api import expect
+
+    context_a, page_a = open_proposal(browser, live_server, "peserta.sambas")
+    context_b, page_b = open_proposal(browser, live_server, "kesbangpol.sambas")
+    item = first_sub_item(page_a)
+
+    # Presence: each sees the other.
+    expect(page_a.locator(".presence-chip")).to_have_count(2, timeout=LIVE_BOUND_MS)
+    expect(page_b.locator(".presence-chip")).to_have_count(2, timeout=LIVE_BOUND_MS)
+
+    # A edits a target; B sees it without reloading, with who changed it.
+    _cell, editor = open_editor(page_a, item, "target")
+    editor.locator("input[name=value]").fill("77")
+    editor.get_by_role("button", name="Simpan").click()
+    expect(page_b.locator(f"#item-{item}-target")).to_have_text("77", timeout=LIVE_BOUND_MS)
+    expect(page_b.locator(f"#item-{item} .changed-by")).to_contain_text("Diubah oleh", timeout=LIVE_BOUND_MS)
+    expect(
+        page_b.locator(f"#proposal-{page_b.evaluate('document.body.dataset.proposalId')}-history-list li").first
+    ).to_contain_text("77")
+    screenshot(page_b, "03-coedit-change-arrives")
+
+    # B's focus on a field shows on A's page, and goes away when B leaves the field.
+    _cell_b, editor_b = open_editor(page_b, item, "location")
+    badge = page_a.locator(f"#item-{item}-location .focus-badge")
+    expect(badge).to_contain_text("sedang mengedit", timeout=LIVE_BOUND_MS)
+    screenshot(page_a, "04-coedit-focus-badge")
+    editor_b.get_by_role("button", name="Batal").click()
+    expect(badge).to_have_count(0, timeout=LIVE_BOUND_MS)
+
+    # Both edit the same field: the second gets the conflict view and resolves it.
+    _cell_a, editor_a = open_editor(page_a, item, "budget")
+    cell_b, editor_b = open_editor(page_b, item, "budget")
+    editor_a.locator("input[name=value]").fill("5.000.000")
+    editor_a.get_by_role("button", name="Simpan").click()
+    # (B's "sedang mengedit" badge stays on A's cell while B types: compare the stored value.)
+    expect(page_a.locator(f"#item-{item}-budget")).to_have_attribute("data-value", "5000000", timeout=LIVE_BOUND_MS)
+    expect(page_a.locator(f"#item-{item}-budget")).to_contain_text("Rp 5.000.000")
+    # B is still typing: the input is kept, marked as changed by A.
+    expect(cell_b.locator(".stale-note")).to_contain_text("5.000.000", timeout=LIVE_BOUND_MS)
+    editor_b.locator("input[name=value]").fill("6.000.000")
+    editor_b.get_by_role("button", name="Simpan").click()
+    conflict = cell_b.locator(".conflict")
+    expect(conflict).to_be_visible(timeout=LIVE_BOUND_MS)
+    expect(conflict.locator(".conflict-mine")).to_have_text("Rp 6.000.000")
+    expect(conflict.locator(".conflict-theirs")).to_have_text("Rp 5.000.000")
+    screenshot(page_b, "05-coedit-conflict")
+    conflict.get_by_role("button", name="Simpan milik saya").click()
+    expect(page_b.locator(f"#item-{item}-budget")).to_have_text("Rp 6.000.000", timeout=LIVE_BOUND_MS)
+    expect(page_a.locator(f"#item-{item}-budget")).to_have_text("Rp 6.000.000", timeout=LIVE_BOUND_MS)
+    expect(page_a.locator(".focus-badge")).to_have_count(0, timeout=LIVE_BOUND_MS)
+
+    # Totals follow live on the other screen.
+    total_b = page_b.locator("[id$='-total']").inner_text()
+    expect(page_a.locator("[id$='-total']")).to_have_text(total_b)
+
+    assert page_a.errors == [] and page_b.errors == []  # type: ignore[attr-defined]
+    context_a.close()
+    context_b.close()
+
+
+def test_a_page_that_was_offline_catches_up(browser, live_server: RunningServer) -> None:
+    from playwright.sync_api import expect
+
+    context_a, page_a = open_proposal(browser, live_server, "peserta.sambas")
+    context_b, page_b = open_proposal(browser, live_server, "kesbangpol.sambas")
+    item = first_sub_item(page_a)
+    page_b.evaluate("window.sinergiSocket.disconnect()")
+    expect(page_b.locator("#connection-status")).to_have_attribute("data-state", "offline")
+    for value in ("11", "12", "13"):
+        _cell, editor = open_editor(page_a, item, "target")
+        editor.locator("input[name=value]").fill(value)
+        editor.get_by_role("button", name="Simpan").click()
+        expect(page_a.locator(f"#item-{item}-target")).to_have_text(value, timeout=LIVE_BOUND_MS)
+    expect(page_b.locator(f"#item-{item}-target")).not_to_have_text("13")
+    page_b.evaluate("window.sinergiSocket.connect()")
+    expect(page_b.locator(f"#item-{item}-target")).to_have_text("13", timeout=5000)
+    expect(page_b.locator("#connection-status")).to_have_attribute("data-state", "online", timeout=5000)
+    # Same as a fresh load of the page.
+    fresh = context_b.new_page()
+    fresh.goto(page_b.url)
+    assert fresh.locator(".tree-card").inner_html() == page_b.locator(".tree-card").inner_html()
+    context_a.close()
+    context_b.close()
+
+
+def test_reader_has_no_edit_controls(browser, live_server: RunningServer) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    sign_in(page, live_server, "peninjau")
+    page.wait_for_url(f"{live_server.url}/rakor/*")
+    page.goto(f"{live_server.url}/rakor/1/usulan")
+    page.locator("#proposal-list a").first.click()
+    page.locator("#connection-status[data-state=online]").wait_for(timeout=10_000)
+    expect(page.locator(".read-only-notice")).to_be_visible()
+    expect(page.locator(".row-actions").first).to_be_hidden()
+    page.locator("td.editable").first.click()
+    expect(page.locator("form.field-editor")).to_have_count(0)
+    context.close()
