@@ -143,6 +143,52 @@ def _fresh(model: type, object_id: int) -> Any:
     ).scalar_one_or_none()
 
 
+def _record(
+    actor: User, proposal_id: int, revision_number: int, item_id: int | None, label: str, action: str, **values: object
+) -> Revision:
+    """Write the history row of one change, inside its transaction."""
+    revision = Revision(
+        proposal_id=proposal_id,
+        proposal_revision=revision_number,
+        item_id=item_id,
+        item_label=label,
+        action=action,
+        user_id=actor.id,
+        **values,
+    )
+    db.session.add(revision)
+    return revision
+
+
+def _begin_item_change(actor: User, proposal_id: int, item_id: int) -> tuple[int, ProposalItem]:
+    """First steps of every write on an item: bump the revision, re-check rights on fresh rows."""
+    revision_number = _bump_revision(proposal_id)
+    _require_edit(actor, _fresh(Proposal, proposal_id))
+    item = _fresh(ProposalItem, item_id)
+    if item is None:
+        raise ItemGone(_deleted_message(item_id))
+    return revision_number, item
+
+
+def _same_parent(proposal_id: int, parent_id: int | None) -> list[sa.ColumnElement[bool]]:
+    """Filter for the siblings under one parent (or the programs, under none)."""
+    parent = ProposalItem.parent_id.is_(None) if parent_id is None else ProposalItem.parent_id == parent_id
+    return [ProposalItem.proposal_id == proposal_id, parent]
+
+
+def _tree_change(actor: User, proposal_id: int, revision_number: int, item_id: int, revision: Revision) -> ChangeResult:
+    return _announce(
+        ChangeResult(
+            proposal_id=proposal_id,
+            revision=revision_number,
+            item_ids=[item_id],
+            structure_changed=True,
+            revisions=[revision],
+            actor=actor,
+        )
+    )
+
+
 def latest_field_revision(item_id: int, field_name: str) -> Revision | None:
     return db.session.scalar(
         sa.select(Revision)
@@ -178,12 +224,7 @@ def update_field(
     proposal_id = item.proposal_id
 
     with write_transaction():
-        revision_number = _bump_revision(proposal_id)
-        proposal = _fresh(Proposal, proposal_id)
-        item = _fresh(ProposalItem, item_id)
-        if item is None:
-            raise ItemGone(_deleted_message(item_id))
-        _require_edit(actor, proposal)
+        revision_number, item = _begin_item_change(actor, proposal_id, item_id)
         current_text = spec.to_text(item)
         if current_text == new_text:
             # Nothing to change (perhaps someone typed the same value): no revision is spent.
@@ -199,19 +240,18 @@ def update_field(
                 their_revision=latest_field_revision(item_id, field_name),
             )
         apply_field_value(item, field_name, new_text)
-        revision = Revision(
-            proposal_id=proposal_id,
-            proposal_revision=revision_number,
-            item_id=item.id,
-            item_label=item_label(item),
-            action=action,
+        revision = _record(
+            actor,
+            proposal_id,
+            revision_number,
+            item.id,
+            item_label(item),
+            action,
             field=field_name,
             old_value=current_text,
             new_value=new_text,
-            user_id=actor.id,
             suggestion_id=suggestion_id,
         )
-        db.session.add(revision)
     return _announce(
         ChangeResult(
             proposal_id=proposal_id,
@@ -309,7 +349,7 @@ def add_item(actor: User, proposal_id: int, request: NewItem) -> ChangeResult:
     if proposal is None:
         raise NotFound(_("The page or data you are looking for does not exist."))
     _require_edit(actor, proposal)
-    level, parent, entry, name, code = _validate_new_item(proposal, request)
+    level, _parent, entry, name, code = _validate_new_item(proposal, request)
     with write_transaction():
         revision_number = _bump_revision(proposal_id)
         proposal = _fresh(Proposal, proposal_id)
@@ -320,11 +360,10 @@ def add_item(actor: User, proposal_id: int, request: NewItem) -> ChangeResult:
             sa.select(ProposalItem.id).where(ProposalItem.proposal_id == proposal_id, ProposalItem.code == code)
         ):
             raise ValidationFailed({"code": _("The proposal already contains %(code)s.", code=code)})
-        siblings = sa.select(sa.func.max(ProposalItem.position)).where(
-            ProposalItem.proposal_id == proposal_id,
-            ProposalItem.parent_id.is_(None) if parent is None else ProposalItem.parent_id == parent.id,
+        last_position = sa.select(sa.func.max(ProposalItem.position)).where(
+            *_same_parent(proposal_id, request.parent_id)
         )
-        position = (db.session.scalar(siblings) or 0) + 1
+        position = (db.session.scalar(last_position) or 0) + 1
         item = ProposalItem(
             proposal_id=proposal_id,
             parent_id=request.parent_id,
@@ -340,26 +379,10 @@ def add_item(actor: User, proposal_id: int, request: NewItem) -> ChangeResult:
         )
         db.session.add(item)
         db.session.flush()
-        revision = Revision(
-            proposal_id=proposal_id,
-            proposal_revision=revision_number,
-            item_id=item.id,
-            item_label=item_label(item),
-            action="create",
-            new_value=item_label(item),
-            user_id=actor.id,
+        revision = _record(
+            actor, proposal_id, revision_number, item.id, item_label(item), "create", new_value=item_label(item)
         )
-        db.session.add(revision)
-    return _announce(
-        ChangeResult(
-            proposal_id=proposal_id,
-            revision=revision_number,
-            item_ids=[item.id],
-            structure_changed=True,
-            revisions=[revision],
-            actor=actor,
-        )
-    )
+    return _tree_change(actor, proposal_id, revision_number, item.id, revision)
 
 
 def delete_item(actor: User, item_id: int) -> ChangeResult:
@@ -367,36 +390,22 @@ def delete_item(actor: User, item_id: int) -> ChangeResult:
     item = _load_item_for_edit(actor, item_id)
     proposal_id = item.proposal_id
     with write_transaction():
-        revision_number = _bump_revision(proposal_id)
-        _require_edit(actor, _fresh(Proposal, proposal_id))
-        item = _fresh(ProposalItem, item_id)
-        if item is None:
-            raise ItemGone(_deleted_message(item_id))
+        revision_number, item = _begin_item_change(actor, proposal_id, item_id)
         subtree = _subtree(item)
         label = item_label(item)
         details = ", ".join(item_label(i) for i in subtree[1:])
         for node in reversed(subtree):
             db.session.delete(node)
-        revision = Revision(
-            proposal_id=proposal_id,
-            proposal_revision=revision_number,
-            item_id=item_id,
-            item_label=label,
-            action="delete",
+        revision = _record(
+            actor,
+            proposal_id,
+            revision_number,
+            item_id,
+            label,
+            "delete",
             old_value=label + (f" ({details})" if details else ""),
-            user_id=actor.id,
         )
-        db.session.add(revision)
-    return _announce(
-        ChangeResult(
-            proposal_id=proposal_id,
-            revision=revision_number,
-            item_ids=[item_id],
-            structure_changed=True,
-            revisions=[revision],
-            actor=actor,
-        )
-    )
+    return _tree_change(actor, proposal_id, revision_number, item_id, revision)
 
 
 def _subtree(item: ProposalItem) -> list[ProposalItem]:
@@ -413,20 +422,11 @@ def move_item(actor: User, item_id: int, direction: str) -> ChangeResult:
     item = _load_item_for_edit(actor, item_id)
     proposal_id = item.proposal_id
     with write_transaction():
-        revision_number = _bump_revision(proposal_id)
-        _require_edit(actor, _fresh(Proposal, proposal_id))
-        item = _fresh(ProposalItem, item_id)
-        if item is None:
-            raise ItemGone(_deleted_message(item_id))
+        revision_number, item = _begin_item_change(actor, proposal_id, item_id)
         siblings = list(
             db.session.scalars(
                 sa.select(ProposalItem)
-                .where(
-                    ProposalItem.proposal_id == proposal_id,
-                    ProposalItem.parent_id.is_(None)
-                    if item.parent_id is None
-                    else ProposalItem.parent_id == item.parent_id,
-                )
+                .where(*_same_parent(proposal_id, item.parent_id))
                 .order_by(ProposalItem.position, ProposalItem.id)
             )
         )
@@ -438,24 +438,14 @@ def move_item(actor: User, item_id: int, direction: str) -> ChangeResult:
         siblings[index], siblings[target] = siblings[target], siblings[index]
         for position, sibling in enumerate(siblings):
             sibling.position = position
-        revision = Revision(
-            proposal_id=proposal_id,
-            proposal_revision=revision_number,
-            item_id=item_id,
-            item_label=item_label(item),
-            action="move",
+        revision = _record(
+            actor,
+            proposal_id,
+            revision_number,
+            item_id,
+            item_label(item),
+            "move",
             old_value=str(index + 1),
             new_value=str(target + 1),
-            user_id=actor.id,
         )
-        db.session.add(revision)
-    return _announce(
-        ChangeResult(
-            proposal_id=proposal_id,
-            revision=revision_number,
-            item_ids=[item_id],
-            structure_changed=True,
-            revisions=[revision],
-            actor=actor,
-        )
-    )
+    return _tree_change(actor, proposal_id, revision_number, item_id, revision)
