@@ -14,8 +14,8 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests import databases as databases_module
 from tests import factories, servers
-from workspace.services.backup import backup_sqlite
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -52,41 +52,57 @@ def app_config(instance_path: Path, database_url: str) -> dict:
     }
 
 
+BACKENDS = ["sqlite"] + (["postgresql"] if databases_module.POSTGRES_URL or IN_CI else [])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The database engine of this part of the run: every database test runs on SQLite, and on
+    PostgreSQL too when TEST_DATABASE_URL names a server (always in CI)."""
+    if request.param == "sqlite":
+        yield databases_module.SqliteDatabases(tmp_path_factory.mktemp("databases"))
+        return
+    url = databases_module.POSTGRES_URL
+    if not url or not databases_module.postgres_reachable(url):
+        skip_or_fail(f"PostgreSQL tests need TEST_DATABASE_URL pointing at a running server (got {url!r})")
+    postgres = databases_module.PostgresDatabases(url)
+    yield postgres
+    postgres.drop_all()
+
+
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty database file built once per run through the real migrations."""
+def migrated_template(databases, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An empty database built once per run and engine through the real migrations."""
     _compile_translations()
     from flask_migrate import upgrade
 
     from workspace import create_app
+    from workspace.extensions import db
 
-    folder = tmp_path_factory.mktemp("template")
-    database = folder / "template.sqlite3"
-    app = create_app(app_config(folder, f"sqlite:///{database}"))
+    url = databases.new_empty("template")
+    app = create_app(app_config(tmp_path_factory.mktemp("template"), url))
     with app.app_context():
         upgrade()
-        from workspace.extensions import db
-
+        db.session.remove()
         db.engine.dispose()
-    return database
+    return url
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Path:
-    """A database file with the demo rakor, seeded once per run."""
+def demo_template(databases, migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database with the demo rakor, seeded once per run and engine."""
     from workspace import create_app
+    from workspace.extensions import db
     from workspace.services.demo import seed_demo
 
     folder = tmp_path_factory.mktemp("demo-template")
-    database = folder / "demo.sqlite3"
-    backup_sqlite(migrated_template, database)
-    app = create_app(app_config(folder, f"sqlite:///{database}"))
+    url = databases.clone(migrated_template, folder)
+    app = create_app(app_config(folder, url))
     with app.app_context():
         seed_demo()
-        from workspace.extensions import db
-
+        db.session.remove()
         db.engine.dispose()
-    return database
+    return url
 
 
 class FreshGlobalsClient(FlaskClient):
@@ -112,30 +128,35 @@ class FreshGlobalsClient(FlaskClient):
             app_context.g = saved_globals
 
 
-def _make_app(tmp_path: Path, template: Path) -> Iterator[Flask]:
+def _make_app(tmp_path: Path, databases, template: str, hold_context: bool = True) -> Iterator[Flask]:
     from workspace import create_app
     from workspace.extensions import db
 
-    database = tmp_path / "sinergi.sqlite3"
-    backup_sqlite(template, database)
-    app = create_app(app_config(tmp_path, f"sqlite:///{database}"))
+    url = databases.clone(template, tmp_path)
+    app = create_app(app_config(tmp_path, url))
     app.test_client_class = FreshGlobalsClient
-    with app.app_context():
+    if hold_context:
+        with app.app_context():
+            yield app
+            db.session.remove()
+    else:
         yield app
+    with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    databases.drop(url)
 
 
 @pytest.fixture
-def app(tmp_path: Path, migrated_template: Path) -> Iterator[Flask]:
+def app(tmp_path: Path, databases, migrated_template: str) -> Iterator[Flask]:
     """An app on an empty (migrated) database; the test runs inside its app context."""
-    yield from _make_app(tmp_path, migrated_template)
+    yield from _make_app(tmp_path, databases, migrated_template)
 
 
 @pytest.fixture
-def demo_app(tmp_path: Path, demo_template: Path) -> Iterator[Flask]:
+def demo_app(tmp_path: Path, databases, demo_template: str) -> Iterator[Flask]:
     """An app on a copy of the seeded demo rakor."""
-    yield from _make_app(tmp_path, demo_template)
+    yield from _make_app(tmp_path, databases, demo_template)
 
 
 @pytest.fixture
@@ -178,13 +199,19 @@ def world(app: Flask) -> factories.World:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, demo_template: Path) -> Iterator[servers.RunningServer]:
+def live_database(tmp_path: Path, databases, demo_template: str) -> Iterator[str]:
+    """A copy of the demo database for a real server; its URL."""
+    url = databases.clone(demo_template, tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, live_database: str) -> Iterator[servers.RunningServer]:
     """The real app (eventlet, as `make run`) in a subprocess, on a copy of the demo database."""
     instance = tmp_path / "live-instance"
     instance.mkdir()
-    database = instance / "sinergi.sqlite3"
-    backup_sqlite(demo_template, database)
-    server = servers.start_server(instance, f"sqlite:///{database}")
+    server = servers.start_server(instance, live_database)
     yield server
     server.stop()
 
@@ -234,20 +261,10 @@ def htmx_post(client: FlaskClient, path: str, data: dict | None = None, token: s
 
 
 @pytest.fixture
-def loose_app(tmp_path: Path, migrated_template: Path) -> Iterator[Flask]:
+def loose_app(tmp_path: Path, databases, migrated_template: str) -> Iterator[Flask]:
     """An app with no app context held by the test: each socket event and request gets its own,
     as in production (a held context would share `g`, and so the current user, between clients)."""
-    from workspace import create_app
-    from workspace.extensions import db
-
-    database = tmp_path / "sinergi.sqlite3"
-    backup_sqlite(migrated_template, database)
-    app = create_app(app_config(tmp_path, f"sqlite:///{database}"))
-    app.test_client_class = FreshGlobalsClient
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from _make_app(tmp_path, databases, migrated_template, hold_context=False)
 
 
 @pytest.fixture

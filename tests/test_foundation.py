@@ -34,11 +34,16 @@ def test_migration_head_is_applied(app: Flask) -> None:
     assert version in heads
 
 
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app: Flask) -> None:
-    with db.engine.connect() as connection:
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    from tests.conftest import app_config
+    from workspace import create_app
+
+    sqlite_app = create_app(app_config(tmp_path, f"sqlite:///{tmp_path / 'pragmas.sqlite3'}"))
+    with sqlite_app.app_context(), db.engine.connect() as connection:
         assert connection.execute(sa.text("PRAGMA journal_mode")).scalar_one() == "wal"
         assert connection.execute(sa.text("PRAGMA busy_timeout")).scalar_one() >= 5000
         assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar_one() == 1
+        db.engine.dispose()
 
 
 def test_secret_key_is_generated_once_into_instance(tmp_path: Path, monkeypatch) -> None:
@@ -96,3 +101,13 @@ def test_socketio_client_and_server_speak_the_same_protocol() -> None:
     assert "Socket.IO v4.8.1" in client_js
     assert version("python-socketio").startswith("5.")
     assert version("python-engineio").startswith("4.")
+
+
+def test_postgresql_is_available_for_the_suite() -> None:
+    """Every database test also runs on PostgreSQL when TEST_DATABASE_URL is set (CI sets it)."""
+    from tests.conftest import skip_or_fail
+    from tests.databases import POSTGRES_URL, postgres_reachable
+
+    if not POSTGRES_URL:
+        skip_or_fail("TEST_DATABASE_URL is not set: the suite ran on SQLite only")
+    assert postgres_reachable(POSTGRES_URL), f"PostgreSQL at {POSTGRES_URL} does not answer"

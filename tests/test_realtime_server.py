@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from tests.conftest import app_config
 from tests.live_clients import LiveClient, cell_values
 from tests.servers import RunningServer, start_server
-from workspace.services.backup import backup_sqlite
+from workspace.config import normalise_database_url
 from workspace.services.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.server
@@ -24,7 +24,7 @@ EDITORS = ["peserta.sambas", "kesbangpol.sambas", "uji.sambas.1", "uji.sambas.2"
 
 
 @pytest.fixture
-def sambas_server(tmp_path: Path, demo_template: Path) -> Iterator[tuple[RunningServer, dict]]:
+def sambas_server(tmp_path: Path, live_database: str) -> Iterator[tuple[RunningServer, dict]]:
     """The demo rakor plus three more participants of Kesbangpol Kab. Sambas, served by eventlet."""
     from workspace import create_app
     from workspace.extensions import db
@@ -32,9 +32,7 @@ def sambas_server(tmp_path: Path, demo_template: Path) -> Iterator[tuple[Running
 
     instance = tmp_path / "instance"
     instance.mkdir()
-    database = instance / "sinergi.sqlite3"
-    backup_sqlite(demo_template, database)
-    app = create_app(app_config(instance, f"sqlite:///{database}"))
+    app = create_app(app_config(instance, live_database))
     with app.app_context():
         agency = db.session.scalar(sa.select(Agency).where(Agency.short_name == "Kesbangpol Kab. Sambas"))
         proposal = db.session.scalar(sa.select(Proposal).where(Proposal.agency_id == agency.id))
@@ -54,8 +52,8 @@ def sambas_server(tmp_path: Path, demo_template: Path) -> Iterator[tuple[Running
         )
         info = {"proposal_id": proposal.id, "items": items}
         db.engine.dispose()
-    server = start_server(instance, f"sqlite:///{database}")
-    info["database"] = database
+    server = start_server(instance, live_database)
+    info["database"] = live_database
     yield server, info
     server.stop()
 
@@ -71,8 +69,8 @@ def open_clients(server: RunningServer, usernames: list[str], proposal_id: int) 
     return clients
 
 
-def read_database(database: Path, sql: str, *params: object) -> list[tuple]:
-    engine = sa.create_engine(f"sqlite:///{database}")
+def read_database(database_url: str, sql: str, *params: object) -> list[tuple]:
+    engine = sa.create_engine(normalise_database_url(database_url))
     try:
         with engine.connect() as connection:
             return [tuple(row) for row in connection.execute(sa.text(sql), params[0] if params else {})]

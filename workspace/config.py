@@ -36,9 +36,14 @@ def load_or_create_secret_key(instance_path: Path) -> str:
 
 
 def normalise_database_url(url: str) -> str:
-    """Accept the common `postgres://` spelling (SQLAlchemy wants `postgresql://`)."""
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
+    """`postgres://` and `postgresql://` mean psycopg2, the driver eventlet and gevent make cooperative.
+
+    (SQLAlchemy 2.1 would otherwise pick psycopg 3, which does not cooperate with eventlet.)
+    An explicit driver, e.g. `postgresql+pg8000://`, is kept.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
     return url
 
 
