@@ -12,11 +12,14 @@ if ASYNC_MODE == "eventlet":
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
 
-    eventlet.monkey_patch()
+    eventlet.monkey_patch()  # includes psycopg2's wait callback: PostgreSQL queries yield to other green threads
 elif ASYNC_MODE == "gevent":
     from gevent import monkey
 
     monkey.patch_all()
+    from psycogreen.gevent import patch_psycopg
+
+    patch_psycopg()
 else:
     raise SystemExit(f"SINERGI_ASYNC must be eventlet or gevent, not {ASYNC_MODE!r}")
 

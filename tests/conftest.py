@@ -198,6 +198,45 @@ def world(app: Flask) -> factories.World:
     return factories.build_world()
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The real Redis for the message-queue tests (TEST_REDIS_URL; CI sets it)."""
+    url = os.environ.get("TEST_REDIS_URL", "")
+    if not url:
+        skip_or_fail("Redis tests need TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        skip_or_fail(f"Redis at {url} does not answer: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, str]]:
+    """PostgreSQL databases and a template with the demo rakor, for the multi-process tests."""
+    url = databases_module.POSTGRES_URL
+    if not url or not databases_module.postgres_reachable(url):
+        skip_or_fail(f"multi-process tests need PostgreSQL: set TEST_DATABASE_URL (got {url!r})")
+    from flask_migrate import upgrade
+
+    from workspace import create_app
+    from workspace.extensions import db
+    from workspace.services.demo import seed_demo
+
+    postgres = databases_module.PostgresDatabases(url)
+    template = postgres.new_empty("demo")
+    app = create_app(app_config(tmp_path_factory.mktemp("pg-demo"), template))
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        db.session.remove()
+        db.engine.dispose()
+    yield postgres, template
+    postgres.drop_all()
+
+
 @pytest.fixture
 def live_database(tmp_path: Path, databases, demo_template: str) -> Iterator[str]:
     """A copy of the demo database for a real server; its URL."""

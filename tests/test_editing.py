@@ -373,3 +373,36 @@ def test_proposal_page_for_editor_and_reader(world: World, participant: FlaskCli
     assert 'data-can-edit="true"' in page and "Riwayat" in page
     reader = login_as(world.reviewer).get(f"/usulan/{world.proposal.id}").get_data(as_text=True)
     assert 'data-can-edit="false"' in reader and "Hanya baca" in reader
+
+
+def test_a_deleted_item_id_is_never_reused(world: World, participant: FlaskClient) -> None:
+    """An editor still open on a deleted item, or its history, must not land on a newer item."""
+    kegiatan = next(i for i in world.proposal.items if i.level is ItemLevel.KEGIATAN)
+    htmx_post(participant, f"/usulan/{world.proposal.id}/butir", {"parent": kegiatan.id, "name": "Butir A"})
+    first = db.session.scalar(sa.select(ProposalItem).where(ProposalItem.name == "Butir A"))
+    first_id = first.id
+    assert edit(participant, first_id, "budget", "9.000.000", "").status_code == 200
+    htmx_post(participant, f"/usulan/butir/{first_id}/hapus")
+    htmx_post(participant, f"/usulan/{world.proposal.id}/butir", {"parent": kegiatan.id, "name": "Butir B"})
+    second = db.session.scalar(sa.select(ProposalItem).where(ProposalItem.name == "Butir B"))
+    assert second.id != first_id
+    assert edit(participant, first_id, "budget", "1.000.000", "9000000").status_code == 410
+    revision = db.session.scalar(sa.select(Revision).where(Revision.item_id == first_id, Revision.field == "budget"))
+    assert htmx_post(participant, f"/usulan/riwayat/{revision.id}/pulihkan").status_code == 410
+    db.session.expire_all()
+    assert db.session.get(ProposalItem, second.id).budget is None
+
+
+def test_htmx_requests_of_a_signed_out_user_get_401_not_the_login_page(world: World, client: FlaskClient) -> None:
+    response = client.get(f"/usulan/{world.proposal.id}/pohon", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/masuk?next=")
+    assert response.get_data(as_text=True) == ""
+    assert client.get(f"/usulan/{world.proposal.id}/pohon").status_code == 302
+
+
+def test_row_fragment_carries_its_revision(world: World, participant: FlaskClient) -> None:
+    item = sub_items(world.proposal)[0]
+    edit(participant, item.id, "target", "5", "4")
+    response = participant.get(f"/usulan/butir/{item.id}/baris", headers={"HX-Request": "true"})
+    assert response.headers["X-Sinergi-Revision"] == "1"

@@ -254,12 +254,61 @@ def test_db_session_is_released_after_every_socket_event(
     client, _ = connect(loose_world.participant)
     with loose_app.app_context():
         pool = db.engine.pool
+    for event, payload in [
+        ("proposal:join", {"proposal_id": loose_world.proposal.id}),
+        ("proposal:focus", {"proposal_id": loose_world.proposal.id, "item_id": 1, "field": "target"}),
+        ("proposal:blur", {"proposal_id": loose_world.proposal.id}),
+        ("proposal:leave", {"proposal_id": loose_world.proposal.id}),
+    ]:
+        client.emit(event, payload, callback=True)
+        assert pool.checkedout() == 0, event
+
+
+def test_every_socket_handler_releases_the_session_itself(loose_app: Flask) -> None:
+    """Not only through Flask's teardown: each handler gives its connection back in a `finally`."""
+    from workspace.realtime.handlers import releases_db_session
+
+    handlers = socketio.server.handlers["/"]
+    assert {"connect", "disconnect", "proposal:join", "proposal:focus"} <= set(handlers)
+    for name, handler in handlers.items():
+        assert getattr(handler.__wrapped__, "releases_db_session", False), name
+
+    with loose_app.app_context():
+
+        @releases_db_session
+        def touches_the_database() -> None:
+            db.session.execute(sa.text("SELECT 1"))
+            assert db.engine.pool.checkedout() == 1
+
+        touches_the_database()
+        assert db.engine.pool.checkedout() == 0
+
+
+def test_focus_with_a_malformed_field_is_refused(connect: Callable, loose_world: World) -> None:
+    client, _ = connect(loose_world.participant)
     join(client, loose_world.proposal.id)
-    client.emit(
-        "proposal:focus", {"proposal_id": loose_world.proposal.id, "item_id": 1, "field": "target"}, callback=True
-    )
-    client.emit("proposal:blur", {"proposal_id": loose_world.proposal.id}, callback=True)
-    assert pool.checkedout() == 0
+    for field in (["target"], {"a": 1}, 7, None):
+        answer = client.emit(
+            "proposal:focus", {"proposal_id": loose_world.proposal.id, "item_id": 1, "field": field}, callback=True
+        )
+        assert answer == {"ok": False, "error": "invalid"}
+
+
+def test_a_failed_broadcast_does_not_fail_a_saved_edit(
+    loose_app: Flask, connect: Callable, loose_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workspace.realtime import broadcast
+
+    def broken(*_args, **_kwargs):
+        raise ConnectionError("message queue down")
+
+    monkeypatch.setattr(broadcast.socketio, "emit", broken)
+    _client, http = connect(loose_world.participant)
+    item_id = sub_item_ids(loose_app, loose_world.proposal.id)[0]
+    response = htmx_post(http, f"/usulan/butir/{item_id}/ubah/target", {"value": "9", "base": "4"})
+    assert response.status_code == 200 and response.headers["X-Sinergi-Revision"] == "1"
+    with loose_app.app_context():
+        assert db.session.get(ProposalItem, item_id).target == "9"
 
 
 def test_tree_fragment_is_the_page_tree(loose_app: Flask, loose_world: World) -> None:

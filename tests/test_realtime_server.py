@@ -126,10 +126,12 @@ def test_randomised_concurrent_edits_lose_nothing_and_conflict_honestly(sambas_s
                     for fragment in change["fragments"].values():
                         known.update(cell_values(fragment))
                 item, field = rng.choice(items), rng.choice(fields)
+                # Unique per client and attempt: a value equal to the stored one would be a no-op.
+                unique = (seed + 1) * 1000 + attempt
                 value = {
-                    "target": str(rng.randrange(1, 10_000)),
-                    "location": f"Kecamatan {rng.randrange(1, 10_000)} ({client.username})",
-                    "budget": f"{rng.randrange(1, 10_000):,}.000.000".replace(",", "."),
+                    "target": str(unique),
+                    "location": f"Kecamatan {rng.randrange(1, 100)} ({client.username}, {attempt})",
+                    "budget": f"{unique:,}.000.000".replace(",", "."),
                 }[field]
                 base = known[(item, field)]
                 response = client.edit(item, field, value, base)
@@ -200,12 +202,16 @@ def test_randomised_concurrent_edits_lose_nothing_and_conflict_honestly(sambas_s
 
 
 def test_a_client_that_was_offline_catches_up_to_a_fresh_load(sambas_server) -> None:
+    """The server side of catch-up (the browser side is in tests/e2e): while a client is away it is
+    sent nothing; on its return the join answer shows the gap, and one re-fetch of the tree brings
+    it to exactly what a fresh page load shows."""
     server, info = sambas_server
     proposal_id = info["proposal_id"]
     editor, traveller = open_clients(server, EDITORS[:2], proposal_id)
     tree_path = f"/usulan/{proposal_id}/pohon"
     state = cell_values(traveller.get(tree_path))
     local_revision = traveller.join(proposal_id)["revision"]
+    state_before = dict(state)
 
     traveller.disconnect()  # the hotel Wi-Fi drops
     known = cell_values(editor.get(tree_path))
@@ -222,6 +228,7 @@ def test_a_client_that_was_offline_catches_up_to_a_fresh_load(sambas_server) -> 
     # The client sees the gap and re-fetches over HTTP, as static/js/app.js does.
     caught_up_tree = traveller.get(tree_path)
     state = cell_values(caught_up_tree)
+    assert state != state_before  # there was something to catch up on
     fresh = LiveClient(server.url, "bappeda.sambas", DEMO_PASSWORD)
     fresh_tree = fresh.get(tree_path)
     assert state == cell_values(fresh_tree)

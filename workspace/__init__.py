@@ -73,6 +73,19 @@ def _init_web(app: Flask) -> None:
             return None
         return db.session.get(User, int(user_id))
 
+    @login_manager.unauthorized_handler
+    def unauthorized() -> Any:
+        """Pages redirect to the sign-in page; htmx and live-page requests get 401 (and htmx is
+        told to open the sign-in page), never a login page swapped into a fragment."""
+        from flask import flash, redirect
+        from flask_login import login_url
+
+        target = login_url(login_manager.login_view, next_url=request.url)
+        if request.headers.get("HX-Request"):
+            return "", 401, {"HX-Redirect": target}
+        flash(str(login_manager.login_message), login_manager.login_message_category)
+        return redirect(target)
+
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
@@ -111,12 +124,15 @@ def _init_realtime(app: Flask) -> None:
     # Import the handlers before init_app: registered while no server exists, they are kept in
     # socketio.handlers and installed on the server of every app created (tests create many).
     from workspace import realtime  # noqa: F401
+    from workspace.realtime.presence import create_presence
 
+    app.extensions["sinergi.presence"] = create_presence(app.config)
     allowed_origins = app.config.get("SOCKETIO_ALLOWED_ORIGINS") or None
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        channel=f"{app.config['SINERGI_REDIS_NAMESPACE']}-socketio",
         # None: only the app's own origin may connect (no wildcard CORS).
         cors_allowed_origins=allowed_origins,
         max_http_buffer_size=64 * 1024,

@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(import_catalog)
     app.cli.add_command(create_user)
+    app.cli.add_command(backup)
 
 
 @click.command("init-db")
@@ -100,3 +101,28 @@ def create_user(
             click.echo(f"{field}: {message}", err=True)
         raise SystemExit(1) from None
     click.echo(f"Created {user.username} ({user.name}).")
+
+
+@click.command("backup")
+@click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def backup(target: Path | None) -> None:
+    """Write a consistent copy of the SQLite database, safe while the app runs (online backup API).
+
+    For PostgreSQL use pg_dump (see docs/deploy.md).
+    """
+    from datetime import datetime
+
+    from flask import current_app
+
+    from workspace.services.backup import backup_sqlite
+
+    if db.engine.dialect.name != "sqlite":
+        raise click.ClickException("flask backup copies SQLite databases; for PostgreSQL use pg_dump (docs/deploy.md)")
+    source = Path(db.engine.url.database or "")
+    if target is None:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = Path(current_app.instance_path) / "backups" / f"sinergi-{stamp}.sqlite3"
+    if target.exists():
+        raise click.ClickException(f"{target} exists already; choose another name")
+    backup_sqlite(source, target)
+    click.echo(f"Backup written to {target}")

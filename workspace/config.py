@@ -73,6 +73,12 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # A two-day meeting: a CSRF token lives as long as the login session.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Several processes: the Redis keys (presence) and the Socket.IO channel are namespaced by this.
+        "SINERGI_REDIS_NAMESPACE": os.environ.get("SINERGI_REDIS_NAMESPACE", "sinergi"),
+        # How long the people of a killed process may still show as present (seconds).
+        "SINERGI_PRESENCE_TTL": float(os.environ.get("SINERGI_PRESENCE_TTL", "15")),
+        # Test hooks (a slow query route) for the real-server tests; never set in production.
+        "SINERGI_TEST_HOOKS": os.environ.get("SINERGI_TEST_HOOKS") == "1",
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SINERGI_SQLITE_BUSY_TIMEOUT_MS", "15000")),
     }
 

@@ -192,7 +192,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['catalog_entry_id'], ['catalog_entry.id'], name=op.f('fk_proposal_item_catalog_entry_id_catalog_entry')),
     sa.ForeignKeyConstraint(['parent_id'], ['proposal_item.id'], name=op.f('fk_proposal_item_parent_id_proposal_item'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_item_proposal_id_proposal'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_item'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_item')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('proposal_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposal_item_parent_id'), ['parent_id'], unique=False)

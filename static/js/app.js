@@ -131,8 +131,12 @@
       var placeholder = list.querySelector("[data-placeholder]");
       if (placeholder) { placeholder.remove(); }
       message.history.forEach(function (html) {
-        list.insertAdjacentHTML("afterbegin", html);
-        htmx.process(list.firstElementChild);
+        var holder = document.createElement("ol");
+        holder.innerHTML = html.trim();
+        var entry = holder.firstElementChild;
+        if (!entry || document.getElementById(entry.id)) { return; }  // already shown (after a catch-up)
+        list.insertBefore(entry, list.firstChild);
+        htmx.process(entry);
       });
     }
     state.revision = message.revision;
@@ -141,20 +145,36 @@
   }
 
   // ---- Catch-up: the database is the truth, the socket only a fast path ------------------------
+  function SessionEnded() {}
+
   function fetchFragment(url) {
     return fetch(url, {headers: {"HX-Request": "true"}, credentials: "same-origin"}).then(function (response) {
+      if (response.status === 401) { throw new SessionEnded(); }
       if (!response.ok) { throw new Error("HTTP " + response.status); }
-      return response.text();
+      return response.text().then(function (text) {
+        return {html: text, revision: parseInt(response.headers.get("X-Sinergi-Revision") || "0", 10)};
+      });
     });
+  }
+
+  function sessionEnded() {
+    setConnection("offline");
+    notice(t("sessionEnded"), "error");
+    socket.disconnect();
   }
 
   function resync() {
     if (state.syncing) { return; }
     state.syncing = true;
     setConnection("syncing");
-    var tree = fetchFragment(body.dataset.treeUrl);
-    var history = fetchFragment(body.dataset.historyUrl);
-    Promise.all([tree, history]).then(function (parts) {
+    // The tree first, then the history: the history is at least as new as the tree, and replayed
+    // broadcasts skip the history lines it already shows.
+    var parts = [];
+    fetchFragment(body.dataset.treeUrl).then(function (tree) {
+      parts.push(tree.html);
+      return fetchFragment(body.dataset.historyUrl);
+    }).then(function (history) {
+      parts.push(history.html);
       var holder = document.createElement("div");
       holder.innerHTML = parts[0].trim();
       var fetchedRevision = parseInt(holder.firstElementChild.dataset.revision || "0", 10);
@@ -170,8 +190,9 @@
       queued.sort(function (a, b) { return a.revision - b.revision; }).forEach(receive);
       setConnection(socket.connected ? "online" : "offline");
       renderFocus(state.focus || []);
-    }).catch(function () {
+    }).catch(function (error) {
       state.syncing = false;
+      if (error instanceof SessionEnded) { sessionEnded(); return; }
       setTimeout(resync, 2000);
     });
   }
@@ -254,9 +275,17 @@
     cell.classList.remove("editing", "stale");
     openEditor = null;
     emitBlur();
-    if (row && row.dataset.rowUrl) {
-      fetchFragment(row.dataset.rowUrl).then(function (html) { swapFragment(row.id, html, null); });
-    }
+    if (row && row.dataset.rowUrl) { refreshRow(row.id, row.dataset.rowUrl, 3); }
+  }
+
+  // Put the stored row back. An answer older than the broadcasts already applied is dropped and
+  // asked for again (the newer revision is committed, so the next answer has it).
+  function refreshRow(rowId, url, triesLeft) {
+    fetchFragment(url).then(function (answer) {
+      if (answer.revision >= state.revision) { swapFragment(rowId, answer.html, null); }
+      else if (triesLeft > 1) { refreshRow(rowId, url, triesLeft - 1); }
+      else { resync(); }
+    }).catch(function (error) { if (error instanceof SessionEnded) { sessionEnded(); } });
   }
 
   document.addEventListener("click", function (event) {

@@ -139,6 +139,38 @@ def test_reader_has_no_edit_controls(browser, live_server: RunningServer) -> Non
     page.locator("#connection-status[data-state=online]").wait_for(timeout=10_000)
     expect(page.locator(".read-only-notice")).to_be_visible()
     expect(page.locator(".row-actions").first).to_be_hidden()
+    editor_requests: list[str] = []
+    page.on("request", lambda request: editor_requests.append(request.url) if "/ubah/" in request.url else None)
     page.locator("td.editable").first.click()
+    # The click is handled synchronously: a reader's click sends no editor request at all.
+    page.evaluate("() => new Promise(resolve => setTimeout(resolve, 300))")
+    assert editor_requests == []
     expect(page.locator("form.field-editor")).to_have_count(0)
     context.close()
+
+
+def test_a_missed_broadcast_is_fetched_while_connected(browser, live_server: RunningServer) -> None:
+    """A broadcast lost while the socket stays up: the next one shows a revision gap, and the page
+    fetches what it missed."""
+    from playwright.sync_api import expect
+
+    context_a, page_a = open_proposal(browser, live_server, "peserta.sambas")
+    context_b, page_b = open_proposal(browser, live_server, "kesbangpol.sambas")
+    item = first_sub_item(page_a)
+    proposal_id = page_b.evaluate("document.body.dataset.proposalId")
+    page_b.evaluate(f"window.sinergiSocket.emit('proposal:leave', {{proposal_id: {proposal_id}}})")
+    _cell, editor = open_editor(page_a, item, "unit")
+    editor.locator("input[name=value]").fill("Dokumen Kajian")
+    editor.get_by_role("button", name="Simpan").click()
+    expect(page_a.locator(f"#item-{item}-unit")).to_have_text("Dokumen Kajian", timeout=LIVE_BOUND_MS)
+    page_b.evaluate(f"window.sinergiSocket.emit('proposal:join', {{proposal_id: {proposal_id}}})")
+    expect(page_b.locator(f"#item-{item}-unit")).not_to_have_text("Dokumen Kajian")
+    _cell, editor = open_editor(page_a, item, "location")
+    editor.locator("input[name=value]").fill("Kecamatan Paloh")
+    editor.get_by_role("button", name="Simpan").click()
+    expect(page_b.locator(f"#item-{item}-location")).to_have_text("Kecamatan Paloh", timeout=LIVE_BOUND_MS)
+    expect(page_b.locator(f"#item-{item}-unit")).to_have_text("Dokumen Kajian", timeout=LIVE_BOUND_MS)
+    history = page_b.locator(f"#proposal-{proposal_id}-history-list li.revision")
+    expect(history).to_have_count(2)
+    context_a.close()
+    context_b.close()

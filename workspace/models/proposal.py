@@ -92,6 +92,9 @@ class ProposalItem(db.Model):
     """A node of the proposal tree: program → kegiatan → sub kegiatan."""
 
     __tablename__ = "proposal_item"
+    # Never reuse the id of a deleted item (SQLite would): an editor still open on a deleted item,
+    # or its history, must not land on a new item that got the same id.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposal.id", ondelete="CASCADE"), index=True)

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
@@ -15,7 +15,7 @@ from workspace.extensions import db, socketio
 from workspace.models import Proposal, ProposalItem
 from workspace.permissions import can_edit_proposal, can_view_proposal
 from workspace.realtime.broadcast import proposal_room, user_room
-from workspace.realtime.presence import Focus, Viewer, as_payload, presence
+from workspace.realtime.presence import Focus, Viewer, as_payload, current_presence
 from workspace.services.item_fields import FIELDS
 
 
@@ -29,6 +29,7 @@ def releases_db_session(handler: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             db.session.remove()
 
+    wrapper.releases_db_session = True  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -56,17 +57,50 @@ def on_connect(_auth: object = None) -> bool:
     if not current_user.is_authenticated:
         return False
     join_room(user_room(current_user.id))
+    start_presence_keeper(current_app._get_current_object())  # type: ignore[attr-defined]
     return True
+
+
+_keeper_started: set[int] = set()
+
+
+def start_presence_keeper(app: Any) -> None:
+    """Once per app: a background task refreshes this process's heartbeat and tells rooms when the
+    people of a dead process leave (shared presence only; in memory there is nothing to do)."""
+    if id(app) in _keeper_started or not app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+        return
+    _keeper_started.add(id(app))
+    interval = max(app.config["SINERGI_PRESENCE_TTL"] / 3, 0.2)
+
+    def keep() -> None:
+        while True:
+            with app.app_context():
+                store = current_presence()
+                try:
+                    store.heartbeat()
+                    for room in store.rooms_with_departed():
+                        proposal_id = int(room.split(":", 1)[1])
+                        _emit_presence(room, proposal_id)
+                        _emit_focus(room, proposal_id)
+                except Exception:  # Redis briefly away: try again at the next beat
+                    app.logger.warning("presence keeper: Redis unavailable", exc_info=True)
+            socketio.sleep(interval)
+
+    socketio.start_background_task(keep)
 
 
 def _emit_presence(room: str, proposal_id: int) -> None:
     socketio.emit(
-        "proposal:presence", {"proposal_id": proposal_id, "viewers": as_payload(presence.viewers(room))}, to=room
+        "proposal:presence",
+        {"proposal_id": proposal_id, "viewers": as_payload(current_presence().viewers(room))},
+        to=room,
     )
 
 
 def _emit_focus(room: str, proposal_id: int) -> None:
-    socketio.emit("proposal:focus", {"proposal_id": proposal_id, "focus": as_payload(presence.focuses(room))}, to=room)
+    socketio.emit(
+        "proposal:focus", {"proposal_id": proposal_id, "focus": as_payload(current_presence().focuses(room))}, to=room
+    )
 
 
 @socketio.on("proposal:join")
@@ -84,15 +118,17 @@ def on_join_proposal(payload: Any = None) -> dict[str, Any]:
     room = proposal_room(proposal_id)
     join_room(room)
     agency = current_user.agency.short_name if current_user.agency else ""
-    presence.join(room, _sid(), Viewer(user_id=current_user.id, name=current_user.display_name, agency=agency))
+    current_presence().join(
+        room, _sid(), Viewer(user_id=current_user.id, name=current_user.display_name, agency=agency)
+    )
     revision, can_edit = proposal.revision, can_edit_proposal(current_user, proposal)
     _emit_presence(room, proposal_id)
     return {
         "ok": True,
         "revision": revision,
         "can_edit": can_edit,
-        "viewers": as_payload(presence.viewers(room)),
-        "focus": as_payload(presence.focuses(room)),
+        "viewers": as_payload(current_presence().viewers(room)),
+        "focus": as_payload(current_presence().focuses(room)),
     }
 
 
@@ -104,7 +140,7 @@ def on_leave_proposal(payload: Any = None) -> dict[str, Any]:
         return _refusal("invalid")
     room = proposal_room(proposal_id)
     leave_room(room)
-    presence.leave(room, _sid())
+    current_presence().leave(room, _sid())
     _emit_presence(room, proposal_id)
     _emit_focus(room, proposal_id)
     return {"ok": True}
@@ -119,15 +155,15 @@ def on_focus(payload: Any = None) -> dict[str, Any]:
     proposal_id = _positive_int(payload, "proposal_id")
     item_id = _positive_int(payload, "item_id")
     field = payload.get("field") if isinstance(payload, dict) else None
-    if proposal_id is None or item_id is None or field not in FIELDS:
+    if proposal_id is None or item_id is None or not isinstance(field, str) or field not in FIELDS:
         return _refusal("invalid")
     room = proposal_room(proposal_id)
-    if not presence.is_in(room, _sid()):
+    if not current_presence().is_in(room, _sid()):
         return _refusal("not-joined")
     item = db.session.get(ProposalItem, item_id)
     if item is None or item.proposal_id != proposal_id or not can_edit_proposal(current_user, item.proposal):
         return _refusal("forbidden")
-    presence.set_focus(
+    current_presence().set_focus(
         room, _sid(), Focus(user_id=current_user.id, name=current_user.display_name, item_id=item_id, field=field)
     )
     _emit_focus(room, proposal_id)
@@ -141,7 +177,7 @@ def on_blur(payload: Any = None) -> dict[str, Any]:
     if proposal_id is None:
         return _refusal("invalid")
     room = proposal_room(proposal_id)
-    presence.clear_focus(room, _sid())
+    current_presence().clear_focus(room, _sid())
     _emit_focus(room, proposal_id)
     return {"ok": True}
 
@@ -151,8 +187,8 @@ def on_blur(payload: Any = None) -> dict[str, Any]:
 def on_disconnect(*_args: Any) -> None:
     """Closing the laptop: the person leaves every room's presence and focus."""
     sid = _sid()
-    for room in presence.rooms_of(sid):
-        presence.leave(room, sid)
+    for room in current_presence().rooms_of(sid):
+        current_presence().leave(room, sid)
         proposal_id = int(room.split(":", 1)[1])
         _emit_presence(room, proposal_id)
         _emit_focus(room, proposal_id)

@@ -6,7 +6,9 @@ A person with two tabs open appears once.
 
 from __future__ import annotations
 
+import json
 import threading
+import uuid
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
@@ -35,6 +37,8 @@ class PresenceStore(Protocol):
     def clear_focus(self, room: str, sid: str) -> None: ...
     def focuses(self, room: str) -> list[Focus]: ...
     def is_in(self, room: str, sid: str) -> bool: ...
+    def heartbeat(self) -> None: ...
+    def rooms_with_departed(self) -> list[str]: ...
 
 
 class MemoryPresence:
@@ -44,6 +48,12 @@ class MemoryPresence:
         self._lock = threading.Lock()
         self._members: dict[str, dict[str, Viewer]] = {}
         self._focus: dict[str, dict[str, Focus]] = {}
+
+    def heartbeat(self) -> None:
+        """Nothing to refresh: one process knows its own sockets."""
+
+    def rooms_with_departed(self) -> list[str]:
+        return []
 
     def join(self, room: str, sid: str, viewer: Viewer) -> None:
         with self._lock:
@@ -88,4 +98,110 @@ def as_payload(entries: list[Viewer] | list[Focus]) -> list[dict]:
     return [asdict(entry) for entry in entries]
 
 
-presence: PresenceStore = MemoryPresence()
+class RedisPresence:
+    """Presence shared by every server process through Redis.
+
+    Each entry carries the id of the process holding that socket. Every process refreshes a
+    heartbeat key with a TTL; entries of a process whose heartbeat expired (it was killed) are
+    ignored and swept, so its people disappear within `ttl` plus one sweep interval.
+    """
+
+    def __init__(self, url: str, namespace: str, ttl_seconds: float) -> None:
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self.namespace = namespace
+        self.ttl_ms = max(int(ttl_seconds * 1000), 1000)
+        self.process_id = uuid.uuid4().hex
+
+    def _key(self, kind: str, name: str = "") -> str:
+        return f"{self.namespace}:{kind}:{name}" if name else f"{self.namespace}:{kind}"
+
+    def heartbeat(self) -> None:
+        self.redis.set(self._key("process", self.process_id), "1", px=self.ttl_ms)
+
+    def _alive(self, process_ids: set[str]) -> set[str]:
+        ids = sorted(process_ids)
+        if not ids:
+            return set()
+        pipeline = self.redis.pipeline()
+        for process_id in ids:
+            pipeline.exists(self._key("process", process_id))
+        return {process_id for process_id, exists in zip(ids, pipeline.execute(), strict=True) if exists}
+
+    def _entries(self, kind: str, room: str) -> dict[str, dict]:
+        raw = self.redis.hgetall(self._key(kind, room))
+        entries = {sid.decode(): json.loads(value) for sid, value in raw.items()}
+        alive = self._alive({entry["process"] for entry in entries.values()})
+        dead = [sid for sid, entry in entries.items() if entry["process"] not in alive]
+        if dead:
+            self.redis.hdel(self._key(kind, room), *dead)
+        return {sid: entry for sid, entry in entries.items() if entry["process"] in alive}
+
+    def join(self, room: str, sid: str, viewer: Viewer) -> None:
+        self.heartbeat()
+        pipeline = self.redis.pipeline()
+        pipeline.hset(self._key("members", room), sid, json.dumps({"process": self.process_id, **asdict(viewer)}))
+        pipeline.sadd(self._key("sid-rooms", sid), room)
+        pipeline.sadd(self._key("rooms"), room)
+        pipeline.execute()
+
+    def leave(self, room: str, sid: str) -> None:
+        pipeline = self.redis.pipeline()
+        pipeline.hdel(self._key("members", room), sid)
+        pipeline.hdel(self._key("focus", room), sid)
+        pipeline.srem(self._key("sid-rooms", sid), room)
+        pipeline.execute()
+
+    def rooms_of(self, sid: str) -> list[str]:
+        return sorted(room.decode() for room in self.redis.smembers(self._key("sid-rooms", sid)))
+
+    def is_in(self, room: str, sid: str) -> bool:
+        return bool(self.redis.hexists(self._key("members", room), sid))
+
+    def viewers(self, room: str) -> list[Viewer]:
+        unique: dict[int, Viewer] = {}
+        for entry in self._entries("members", room).values():
+            unique[entry["user_id"]] = Viewer(user_id=entry["user_id"], name=entry["name"], agency=entry["agency"])
+        return sorted(unique.values(), key=lambda viewer: viewer.name)
+
+    def set_focus(self, room: str, sid: str, focus: Focus) -> None:
+        self.redis.hset(self._key("focus", room), sid, json.dumps({"process": self.process_id, **asdict(focus)}))
+
+    def clear_focus(self, room: str, sid: str) -> None:
+        self.redis.hdel(self._key("focus", room), sid)
+
+    def focuses(self, room: str) -> list[Focus]:
+        unique: dict[tuple, Focus] = {}
+        for entry in self._entries("focus", room).values():
+            focus = Focus(user_id=entry["user_id"], name=entry["name"], item_id=entry["item_id"], field=entry["field"])
+            unique[(focus.user_id, focus.item_id, focus.field)] = focus
+        return sorted(unique.values(), key=lambda f: (f.item_id, f.field, f.name))
+
+    def rooms_with_departed(self) -> list[str]:
+        """Rooms that still list sockets of a process that is gone (their entries are removed)."""
+        changed = []
+        for raw_room in self.redis.smembers(self._key("rooms")):
+            room = raw_room.decode()
+            before = self.redis.hlen(self._key("members", room)) + self.redis.hlen(self._key("focus", room))
+            members = self._entries("members", room)
+            focus = self._entries("focus", room)
+            if len(members) + len(focus) != before:
+                changed.append(room)
+            if not members and not focus:
+                self.redis.srem(self._key("rooms"), room)
+        return changed
+
+
+def create_presence(config: dict) -> PresenceStore:
+    """Redis-backed when the app runs with a Redis message queue (several processes), else in memory."""
+    queue = config.get("SOCKETIO_MESSAGE_QUEUE") or ""
+    if queue.startswith(("redis://", "rediss://", "unix://")):
+        return RedisPresence(queue, config["SINERGI_REDIS_NAMESPACE"], config["SINERGI_PRESENCE_TTL"])
+    return MemoryPresence()
+
+
+def current_presence() -> PresenceStore:
+    from flask import current_app
+
+    return current_app.extensions["sinergi.presence"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from workspace.extensions import db
@@ -75,11 +76,23 @@ class ChangeResult:
 
 def _announce(result: ChangeResult) -> ChangeResult:
     """After the commit: render the changed fragments once and emit them to the proposal's room."""
+    if not result.changed or result.actor is None:
+        return result
+    try:
+        _emit(result)
+    except Exception:
+        # The edit is committed; clients catch up at their next revision gap or reconnect.
+        current_app.logger.exception("broadcast of proposal %s revision %s failed", result.proposal_id, result.revision)
+    return result
+
+
+def _emit(result: ChangeResult) -> None:
     from workspace.realtime.broadcast import emit_proposal_change
     from workspace.services.proposals import load_proposal_tree
 
     proposal = load_proposal_tree(result.proposal_id)
-    if result.changed and proposal is not None and result.actor is not None:
+    assert result.actor is not None
+    if proposal is not None:
         emit_proposal_change(
             proposal,
             result.revision,
@@ -90,7 +103,6 @@ def _announce(result: ChangeResult) -> ChangeResult:
             actor_id=result.actor.id,
             field_name=result.field_name,
         )
-    return result
 
 
 def item_label(item: ProposalItem) -> str:
@@ -225,6 +237,10 @@ def update_field(
 
     with write_transaction():
         revision_number, item = _begin_item_change(actor, proposal_id, item_id)
+        try:  # again on the fresh row: the unit that decides how a target is read may have changed
+            new_text = parse_field_value(item, field_name, raw_value)
+        except FieldInvalid as invalid:
+            raise ValidationFailed({field_name: str(invalid)}) from None
         current_text = spec.to_text(item)
         if current_text == new_text:
             # Nothing to change (perhaps someone typed the same value): no revision is spent.
@@ -270,6 +286,8 @@ def restore_revision(actor: User, revision_id: int) -> ChangeResult:
     if revision is None or revision.field is None or revision.item_id is None or revision.field not in FIELDS:
         raise NotFound(_("This change cannot be restored."))
     item = _load_item_for_edit(actor, revision.item_id)
+    if item.proposal_id != revision.proposal_id:
+        raise ItemGone(_deleted_message(revision.item_id))
     current = FIELDS[revision.field].to_text(item)
     return update_field(actor, revision.item_id, revision.field, revision.old_value or "", current, action="restore")
 

@@ -6,10 +6,15 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from workspace.views import auth, editing, errors, events, proposals
+    from workspace.views import auth, editing, errors, events, health, proposals
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(events.blueprint)
     app.register_blueprint(proposals.blueprint)
     app.register_blueprint(editing.blueprint)
+    app.register_blueprint(health.blueprint)
+    if app.config.get("SINERGI_TEST_HOOKS"):
+        from workspace.views import test_hooks
+
+        app.register_blueprint(test_hooks.blueprint)
     errors.register(app)

@@ -76,9 +76,12 @@ def history(proposal_id: int) -> str:
 
 @blueprint.route("/usulan/butir/<int:item_id>/baris")
 @login_required
-def item_row(item_id: int) -> str:
+def item_row(item_id: int) -> tuple[str, int, dict]:
+    """One row; the revision it shows travels in a header so a client can drop an outdated answer."""
     item = _item_for_viewer(item_id)
-    return render_template("proposals/_item_row.html", item=item, proposal=item.proposal)
+    revision = item.proposal.revision
+    body = render_template("proposals/_item_row.html", item=item, proposal=item.proposal)
+    return body, 200, {"X-Sinergi-Revision": str(revision)}
 
 
 @blueprint.route("/usulan/butir/<int:item_id>/ubah/<field>", methods=["GET"])
