@@ -245,12 +245,18 @@ def live_database(tmp_path: Path, databases, demo_template: str) -> Iterator[str
     databases.drop(url)
 
 
+@pytest.fixture(params=["eventlet", "gevent"])
+def server_async_mode(request: pytest.FixtureRequest) -> str:
+    """Real-server tests run under both servers: eventlet (the default) and gevent."""
+    return request.param
+
+
 @pytest.fixture
-def live_server(tmp_path: Path, live_database: str) -> Iterator[servers.RunningServer]:
-    """The real app (eventlet, as `make run`) in a subprocess, on a copy of the demo database."""
+def live_server(tmp_path: Path, live_database: str, server_async_mode: str) -> Iterator[servers.RunningServer]:
+    """The real app in a subprocess, as `make run` starts it, on a copy of the demo database."""
     instance = tmp_path / "live-instance"
     instance.mkdir()
-    server = servers.start_server(instance, live_database)
+    server = servers.start_server(instance, live_database, {"SINERGI_ASYNC": server_async_mode})
     yield server
     server.stop()
 

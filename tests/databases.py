@@ -91,3 +91,13 @@ def postgres_reachable(url: str) -> bool:
         return True
     except Exception:
         return False
+
+
+def query(database_url: str, sql: str, params: dict | None = None) -> list[tuple]:
+    """Read a test database directly (not through the app under test)."""
+    engine = sa.create_engine(normalise_database_url(database_url), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(sql), params or {})]
+    finally:
+        engine.dispose()

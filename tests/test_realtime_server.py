@@ -13,9 +13,9 @@ import requests
 import sqlalchemy as sa
 
 from tests.conftest import app_config
+from tests.databases import query
 from tests.live_clients import LiveClient, cell_values
 from tests.servers import RunningServer, start_server
-from workspace.config import normalise_database_url
 from workspace.services.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.server
@@ -24,8 +24,8 @@ EDITORS = ["peserta.sambas", "kesbangpol.sambas", "uji.sambas.1", "uji.sambas.2"
 
 
 @pytest.fixture
-def sambas_server(tmp_path: Path, live_database: str) -> Iterator[tuple[RunningServer, dict]]:
-    """The demo rakor plus three more participants of Kesbangpol Kab. Sambas, served by eventlet."""
+def sambas_server(tmp_path: Path, live_database: str, server_async_mode: str) -> Iterator[tuple[RunningServer, dict]]:
+    """The demo rakor plus three more participants of Kesbangpol Kab. Sambas, on a real server."""
     from workspace import create_app
     from workspace.extensions import db
     from workspace.models import Agency, ItemLevel, Membership, Proposal, ProposalItem, Role, User
@@ -52,7 +52,7 @@ def sambas_server(tmp_path: Path, live_database: str) -> Iterator[tuple[RunningS
         )
         info = {"proposal_id": proposal.id, "items": items}
         db.engine.dispose()
-    server = start_server(instance, live_database)
+    server = start_server(instance, live_database, {"SINERGI_ASYNC": server_async_mode})
     info["database"] = live_database
     yield server, info
     server.stop()
@@ -67,15 +67,6 @@ def open_clients(server: RunningServer, usernames: list[str], proposal_id: int) 
         assert answer["ok"], answer
         clients.append(client)
     return clients
-
-
-def read_database(database_url: str, sql: str, *params: object) -> list[tuple]:
-    engine = sa.create_engine(normalise_database_url(database_url))
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(sa.text(sql), params[0] if params else {})]
-    finally:
-        engine.dispose()
 
 
 def test_edits_by_one_client_reach_all_others_with_consecutive_revisions(sambas_server) -> None:
@@ -173,7 +164,7 @@ def test_randomised_concurrent_edits_lose_nothing_and_conflict_honestly(sambas_s
 
     accepted_revisions = sorted(r["revision"] for r in accepted)
     assert len(set(accepted_revisions)) == len(accepted_revisions), "one revision per accepted edit"
-    rows = read_database(
+    rows = query(
         info["database"],
         "select proposal_revision, item_id, field, new_value from revision "
         "where proposal_id = :p and action = 'update' order by proposal_revision",

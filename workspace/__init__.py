@@ -8,7 +8,12 @@ from typing import Any
 from flask import Flask, has_request_context, request, session
 from sqlalchemy import event as sa_event
 
-from workspace.config import PROJECT_ROOT, config_from_environment, instance_path_from_environment
+from workspace.config import (
+    PROJECT_ROOT,
+    config_from_environment,
+    instance_path_from_environment,
+    normalise_database_url,
+)
 from workspace.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
 
 
@@ -26,6 +31,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config_from_environment(instance_path))
     app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    proxies = int(app.config.get("SINERGI_PROXY_COUNT", 0))
+    if proxies:
+        # Behind nginx: the client's address (rate limits) and https (secure cookies) come from it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
     _init_database(app)
     _init_web(app)
