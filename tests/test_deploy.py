@@ -94,10 +94,32 @@ def test_healthz_reports_an_unreachable_message_queue(tmp_path: Path) -> None:
     assert response.get_json()["message_queue"] == "unavailable"
 
 
+@pytest.fixture
+def sqlite_server(tmp_path: Path):
+    """`flask backup` is for the embedded SQLite set-up, whatever engine the rest of the run uses."""
+    from flask_migrate import upgrade
+
+    from tests.conftest import app_config
+    from tests.servers import start_server
+    from workspace import create_app
+    from workspace.extensions import db
+    from workspace.services.demo import seed_demo
+
+    live_database = f"sqlite:///{tmp_path / 'live.sqlite3'}"
+    app = create_app(app_config(tmp_path, live_database))
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        db.session.remove()
+        db.engine.dispose()
+    server = start_server(tmp_path, live_database)
+    yield server, live_database
+    server.stop()
+
+
 @pytest.mark.server
-def test_flask_backup_while_the_app_runs_and_restore(tmp_path: Path, live_server, live_database: str) -> None:
-    if not live_database.startswith("sqlite"):
-        pytest.skip("flask backup is for SQLite; PostgreSQL uses pg_dump (docs/deploy.md)")
+def test_flask_backup_while_the_app_runs_and_restore(tmp_path: Path, sqlite_server) -> None:
+    live_server, live_database = sqlite_server
     client = LiveClient(live_server.url, "peserta.sambas", DEMO_PASSWORD)
     proposal_id = int(client.get("/rakor/1").split('href="/usulan/')[1].split('"')[0])
     tree = cell_values(client.get(f"/usulan/{proposal_id}/pohon"))

@@ -38,3 +38,29 @@ def parse_rupiah(text: str) -> int | None:
     if not match:
         raise ValueError(cleaned)
     return int(re.sub(r"[., ]", "", match.group(1)))
+
+
+_URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING_PUNCTUATION = ".,;:!?)]}'\""
+
+
+def comment_html(text: str) -> str:
+    """Plain text → safe HTML: everything escaped, line breaks kept, http(s) links made clickable.
+
+    Only `<a href="http(s)://…" rel target>` and `<br>` are ever produced; nothing a user types can
+    become markup (no other scheme is linked, so no `javascript:`).
+    """
+    from markupsafe import Markup, escape
+
+    parts: list[str] = []
+    position = 0
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        stripped = url.rstrip(_TRAILING_PUNCTUATION)
+        end = match.start() + len(stripped)
+        parts.append(str(escape(text[position : match.start()])))
+        safe_url = escape(stripped)
+        parts.append(f'<a href="{safe_url}" rel="nofollow noopener noreferrer" target="_blank">{safe_url}</a>')
+        position = end
+    parts.append(str(escape(text[position:])))
+    return Markup("".join(parts).replace("\n", "<br>\n"))

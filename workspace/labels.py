@@ -16,6 +16,8 @@ from workspace.models import (
     Role,
     SessionKind,
     SessionStatus,
+    SuggestionStatus,
+    VerdictKind,
 )
 
 ROLE = {
@@ -81,4 +83,15 @@ ITEM_FIELD = {
     "forward_target": _l("Target n+1"),
     "forward_budget": _l("Budget n+1"),
     "directions": _l("Presidential directions"),
+}
+
+SUGGESTION_STATUS = {
+    SuggestionStatus.OPEN: _l("Suggestion"),
+    SuggestionStatus.ACCEPTED: _l("Suggestion accepted"),
+    SuggestionStatus.REJECTED: _l("Suggestion rejected"),
+}
+
+VERDICT = {
+    VerdictKind.APPROVED: _l("Approved"),
+    VerdictKind.NEEDS_REVISION: _l("Needs revision"),
 }

@@ -33,8 +33,79 @@
     }
   });
 
+  // Rights are the page's, never baked into broadcast fragments: show each control only to whom it
+  // may serve (the server refuses everyone else anyway).
+  function applyRights(root) {
+    var me = body.dataset.userId || "";
+    (root || document).querySelectorAll("[data-owner-id].own-only").forEach(function (element) {
+      element.hidden = element.dataset.ownerId !== me;
+    });
+    (root || document).querySelectorAll("[data-requires]").forEach(function (element) {
+      var right = {comment: "canComment", edit: "canEdit", moderate: "canModerate"}[element.dataset.requires];
+      element.hidden = body.dataset[right] !== "true";
+    });
+  }
+  applyRights(document);
+  document.addEventListener("htmx:afterSwap", function (event) { applyRights(event.detail.target.parentNode || document); });
+
+  // Too many requests: say so, keep what the user typed.
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr.status === 429) { notice(event.detail.xhr.responseText, "error"); }
+  });
+
+  // @mentions: complete from the event's people.
+  var peopleUrl = body.dataset.peopleUrl;
+  var mentionList = null;
+  var mentionQuery = 0;  // answers to older keystrokes arrive late: only the latest counts
+  function closeMentions() { if (mentionList) { mentionList.remove(); mentionList = null; } }
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!peopleUrl || !field.matches || !field.matches("textarea[data-mentions]")) { return; }
+    var before = field.value.slice(0, field.selectionStart);
+    var match = /(^|\s)@([\w.-]{1,40})$/.exec(before);
+    closeMentions();
+    var query = ++mentionQuery;
+    if (!match) { return; }
+    fetch(peopleUrl + "?q=" + encodeURIComponent(match[2]), {credentials: "same-origin"})
+      .then(function (response) { return response.ok ? response.json() : []; })
+      .then(function (people) {
+        if (query !== mentionQuery) { return; }
+        closeMentions();
+        if (!people.length) { return; }
+        mentionList = document.createElement("ul");
+        mentionList.className = "mention-list";
+        people.forEach(function (person) {
+          var option = document.createElement("li");
+          option.textContent = person.name + " · " + person.agency + " (@" + person.username + ")";
+          option.addEventListener("mousedown", function (click) {
+            click.preventDefault();
+            var start = before.length - match[2].length - 1;
+            field.value = field.value.slice(0, start) + "@" + person.username + " " + field.value.slice(field.selectionStart);
+            closeMentions();
+            field.focus();
+          });
+          mentionList.appendChild(option);
+        });
+        field.insertAdjacentElement("afterend", mentionList);
+      });
+  });
+  document.addEventListener("focusout", function () { setTimeout(closeMentions, 150); });
+
+  if (!body.dataset.userId || typeof io === "undefined") {
+    return;
+  }
+  var socket = io({transports: ["websocket", "polling"], reconnectionDelayMax: 5000});
+  window.sinergiSocket = socket;
+  socket.on("notifications:count", function (message) {
+    var badge = document.getElementById("unread-badge");
+    if (!badge) { return; }
+    badge.textContent = String(message.unread);
+    badge.dataset.count = String(message.unread);
+    badge.hidden = message.unread === 0;
+  });
+
   var proposalId = body.dataset.proposalId ? parseInt(body.dataset.proposalId, 10) : null;
-  if (!proposalId || typeof io === "undefined") {
+  if (!proposalId) {
     return;
   }
 
@@ -50,8 +121,6 @@
   function myId() { return parseInt(body.dataset.userId || "0", 10); }
 
   var state = {revision: parseInt(body.dataset.revision || "0", 10), syncing: false, pending: []};
-  var socket = io({transports: ["websocket", "polling"], reconnectionDelayMax: 5000});
-  window.sinergiSocket = socket;
 
   function setConnection(kind) {
     var element = document.getElementById("connection-status");
@@ -62,17 +131,17 @@
 
   // ---- Swapping fragments without losing what the user is typing -------------------------------
   function editingCells(root) {
-    return Array.prototype.slice.call(root.querySelectorAll("td.editing"));
+    return Array.prototype.slice.call(root.querySelectorAll("td.editing, form.editing-guard.editing"));
   }
 
   function preserveEditors(oldElement, newElement, change) {
     editingCells(oldElement).forEach(function (cell) {
       var counterpart = newElement.id === cell.id ? newElement : newElement.querySelector("#" + CSS.escape(cell.id));
       if (!counterpart) {
-        notice(t("deleted"), "warning");
+        if (cell.tagName === "TD") { notice(t("deleted"), "warning"); }
         return;
       }
-      if (counterpart.dataset.value !== cell.dataset.value) {
+      if (cell.tagName === "TD" && counterpart.dataset.value !== cell.dataset.value) {
         markStale(cell, counterpart, change);
       }
       counterpart.replaceWith(cell);
@@ -101,7 +170,23 @@
     preserveEditors(current, replacement, change);
     current.replaceWith(replacement);
     htmx.process(replacement);
+    applyRights(replacement.parentNode || document);
   }
+
+  // A reply or comment edit being typed is kept when its thread is replaced by a broadcast.
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form.editing-guard");
+    if (form) { form.classList.toggle("editing", event.target.value.length > 0); }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.classList && event.detail.elt.classList.contains("editing-guard")) {
+      event.detail.elt.classList.remove("editing");
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form.classList && form.classList.contains("reply-form") && event.detail.successful) { form.reset(); }
+  });
 
   function highlight(change) {
     var targets = [];
@@ -137,6 +222,20 @@
         if (!entry || document.getElementById(entry.id)) { return; }  // already shown (after a catch-up)
         list.insertBefore(entry, list.firstChild);
         htmx.process(entry);
+      });
+    }
+    var threads = document.getElementById("proposal-" + proposalId + "-thread-list");
+    if (threads && message.threads) {
+      message.threads.forEach(function (html) {
+        var holder = document.createElement("ol");
+        holder.innerHTML = html.trim();
+        var thread = holder.firstElementChild;
+        if (!thread || document.getElementById(thread.id)) { return; }
+        var placeholder = threads.querySelector("[data-placeholder]");
+        if (placeholder) { placeholder.remove(); }
+        threads.insertBefore(thread, threads.firstChild);
+        htmx.process(thread);
+        applyRights(thread);
       });
     }
     state.revision = message.revision;
@@ -175,11 +274,15 @@
       return fetchFragment(body.dataset.historyUrl);
     }).then(function (history) {
       parts.push(history.html);
+      return fetchFragment(body.dataset.threadsUrl);
+    }).then(function (threads) {
+      parts.push(threads.html);
       var holder = document.createElement("div");
       holder.innerHTML = parts[0].trim();
       var fetchedRevision = parseInt(holder.firstElementChild.dataset.revision || "0", 10);
       swapFragment("proposal-" + proposalId + "-tree", parts[0], null);
       swapFragment("proposal-" + proposalId + "-history", parts[1], null);
+      swapFragment("proposal-" + proposalId + "-threads", parts[2], null);
       state.revision = Math.max(state.revision, fetchedRevision);
       body.dataset.revision = String(state.revision);
       var label = document.getElementById("proposal-" + proposalId + "-revision");
@@ -310,6 +413,17 @@
       if (input) { input.focus(); if (input.select) { input.select(); } }
       emitFocus(target);
     });
+  });
+
+  // A comment count on a cell leads to its threads.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-thread-anchor]");
+    if (!link) { return; }
+    event.preventDefault();
+    var parts = link.dataset.threadAnchor.split(":");
+    var threads = document.querySelectorAll('.thread[data-item-id="' + parts[0] + '"][data-field="' + parts[1] + '"]');
+    threads.forEach(function (thread) { thread.classList.add("flash-change"); setTimeout(function () { thread.classList.remove("flash-change"); }, 3000); });
+    if (threads.length) { threads[0].scrollIntoView({behavior: "smooth", block: "center"}); }
   });
 
   document.addEventListener("keydown", function (event) {

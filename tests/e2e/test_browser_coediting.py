@@ -15,14 +15,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 LIVE_BOUND_MS = 2000  # a functional bound ("within a moment"), not a benchmark
 
 
-def open_proposal(browser, server: RunningServer, username: str):
+def open_proposal(browser, server: RunningServer, username: str, via_list: bool = False):
+    """Sign in and open the Kesbangpol Kab. Sambas proposal (from one's home page, or the list)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, server, username)
     page.wait_for_url(f"{server.url}/rakor/*")
-    page.locator("#my-proposal a").click()
+    if via_list:
+        page.goto(page.url + "/usulan")
+        page.get_by_role("link", name="Kesbangpol Kab. Sambas").click()
+    else:
+        page.locator("#my-proposal a").click()
     page.wait_for_url(re.compile(r".*/usulan/\d+$"))
     page.locator("#connection-status[data-state=online]").wait_for(timeout=10_000)
     page.errors = errors  # type: ignore[attr-defined]

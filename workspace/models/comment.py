@@ -11,6 +11,7 @@ from workspace.extensions import db
 from workspace.models.base import enum_column, utcnow
 
 if TYPE_CHECKING:
+    from workspace.models.proposal import ProposalItem
     from workspace.models.user import User
 
 
@@ -43,6 +44,8 @@ class Comment(db.Model):
     kind: Mapped[CommentKind] = mapped_column(enum_column(CommentKind), default=CommentKind.COMMENT)
     body: Mapped[str] = mapped_column(sa.Text)
     suggested_value: Mapped[str | None] = mapped_column(sa.Text)
+    # The field's value when the suggestion was made: accepting it is a compare-and-set from here.
+    suggested_from: Mapped[str | None] = mapped_column(sa.Text)
     suggestion_status: Mapped[SuggestionStatus | None] = mapped_column(enum_column(SuggestionStatus))
     rejection_reason: Mapped[str] = mapped_column(sa.Text, default="")
     resolved_at: Mapped[datetime | None]
@@ -55,6 +58,15 @@ class Comment(db.Model):
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     replies: Mapped[list[Comment]] = relationship(order_by="Comment.created_at, Comment.id")
+    item: Mapped[ProposalItem | None] = relationship()
+
+    @property
+    def is_thread(self) -> bool:
+        return self.parent_id is None
+
+    @property
+    def is_open_suggestion(self) -> bool:
+        return self.kind is CommentKind.SUGGESTION and self.suggestion_status is SuggestionStatus.OPEN
 
 
 class Notification(db.Model):

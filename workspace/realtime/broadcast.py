@@ -6,13 +6,16 @@ every recipient (no per-user rendering): rights are data attributes on each view
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 
 from workspace.extensions import socketio
-from workspace.models import Proposal, ProposalItem, Revision
+from workspace.models import Proposal, ProposalItem
+
+if TYPE_CHECKING:
+    from workspace.services.changes import ChangeResult
 
 
 def proposal_room(proposal_id: int) -> str:
@@ -39,7 +42,7 @@ def ancestors_and_self(item: ProposalItem) -> list[ProposalItem]:
     return chain
 
 
-def render_item_rows(proposal: Proposal, item_ids: list[int]) -> dict[str, str]:
+def render_item_rows(proposal: Proposal, item_ids: list[int], counts: dict) -> dict[str, str]:
     """The rows of the changed items and of their ancestors (whose subtotals moved)."""
     by_id = {item.id: item for item in proposal.items}
     rows: dict[str, str] = {}
@@ -48,47 +51,73 @@ def render_item_rows(proposal: Proposal, item_ids: list[int]) -> dict[str, str]:
         if item is None:
             continue
         for node in ancestors_and_self(item):
-            rows[f"item-{node.id}"] = render_template("proposals/_item_row.html", item=node, proposal=proposal)
+            rows[f"item-{node.id}"] = render_template(
+                "proposals/_item_row.html", item=node, proposal=proposal, counts=counts
+            )
     return rows
 
 
-def render_tree_parts(proposal: Proposal, item_ids: list[int], structure_changed: bool) -> dict[str, str]:
+def render_tree_parts(proposal: Proposal, item_ids: list[int], structure_changed: bool, counts: dict) -> dict[str, str]:
     if structure_changed:
-        return {f"proposal-{proposal.id}-tree": render_template("proposals/_tree.html", proposal=proposal)}
-    fragments = render_item_rows(proposal, item_ids)
+        return {
+            f"proposal-{proposal.id}-tree": render_template("proposals/_tree.html", proposal=proposal, counts=counts)
+        }
+    fragments = render_item_rows(proposal, item_ids, counts)
     fragments[f"proposal-{proposal.id}-totals"] = render_template("proposals/_tree_totals.html", proposal=proposal)
     return fragments
 
 
-def emit_proposal_change(
-    proposal: Proposal,
-    revision: int,
-    item_ids: list[int],
-    structure_changed: bool,
-    revisions: list[Revision],
-    actor_name: str,
-    actor_id: int | None,
-    field_name: str | None = None,
-) -> dict[str, Any]:
+def emit_proposal_change(result: ChangeResult) -> dict[str, Any]:
     """Render once and emit `proposal:changed` to everyone viewing the proposal."""
+    from workspace.services import comments
+    from workspace.services.proposals import load_proposal_tree
+
+    proposal = load_proposal_tree(result.proposal_id)
+    if proposal is None or result.actor is None:
+        return {}
+    counts = comments.open_thread_counts(proposal.id)
     with force_locale(broadcast_locale()):
-        fragments = render_tree_parts(proposal, item_ids, structure_changed)
+        fragments = render_tree_parts(proposal, result.item_ids, result.structure_changed, counts)
         fragments[f"proposal-{proposal.id}-revision"] = render_template(
             "proposals/_revision_label.html", proposal=proposal
         )
-        history = [render_template("proposals/_revision.html", revision=r) for r in revisions]
+        fragments[f"proposal-{proposal.id}-discussion-count"] = render_template(
+            "comments/_discussion_count.html", proposal=proposal, counts=counts
+        )
+        for thread in comments.load_threads(result.thread_ids):
+            fragments[f"thread-{thread.id}"] = render_template(
+                "comments/_thread.html", thread=thread, proposal=proposal
+            )
+        new_threads = [
+            render_template("comments/_thread.html", thread=thread, proposal=proposal)
+            for thread in comments.load_threads(result.new_thread_ids)
+        ]
+        if result.review_changed:
+            fragments[f"proposal-{proposal.id}-review"] = render_template(
+                "review/_review_banner.html", proposal=proposal, review=comments.review_state(proposal)
+            )
+        history = [render_template("proposals/_revision.html", revision=r) for r in result.revisions]
     payload = {
         "proposal_id": proposal.id,
-        "revision": revision,
+        "revision": result.revision,
         "fragments": fragments,
         "history": history,
+        "threads": new_threads,
         "change": {
-            "user_id": actor_id,
-            "user_name": actor_name,
-            "item_ids": item_ids,
-            "field": field_name,
-            "structure": structure_changed,
+            "user_id": result.actor.id,
+            "user_name": result.actor.display_name,
+            "item_ids": result.item_ids if (result.field_name or result.structure_changed) else [],
+            "field": result.field_name,
+            "structure": result.structure_changed,
         },
     }
     socketio.emit("proposal:changed", payload, to=proposal_room(proposal.id))
     return payload
+
+
+def emit_notification_counts(user_ids: list[int]) -> None:
+    """Each person's unread count, to their own room: the badge in the header updates live."""
+    from workspace.services import comments
+
+    for user_id, unread in comments.unread_counts(user_ids).items():
+        socketio.emit("notifications:count", {"unread": unread}, to=user_room(user_id))

@@ -8,11 +8,11 @@ the changed fragments, rendered once, to the proposal's room.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from workspace.extensions import db
@@ -26,6 +26,7 @@ from workspace.models import (
 )
 from workspace.permissions import can_edit_proposal, can_view_proposal
 from workspace.services.catalog import CODE_PATTERN_BY_LEVEL, parent_code
+from workspace.services.changes import ChangeResult, announce
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from workspace.services.item_fields import (
     FIELDS,
@@ -60,49 +61,6 @@ class EditConflict(ServiceError):
 
 class ItemGone(ServiceError):
     """The item was deleted by someone else."""
-
-
-@dataclass
-class ChangeResult:
-    proposal_id: int
-    revision: int
-    changed: bool = True
-    item_ids: list[int] = field(default_factory=list)
-    structure_changed: bool = False
-    revisions: list[Revision] = field(default_factory=list)
-    actor: User | None = None
-    field_name: str | None = None
-
-
-def _announce(result: ChangeResult) -> ChangeResult:
-    """After the commit: render the changed fragments once and emit them to the proposal's room."""
-    if not result.changed or result.actor is None:
-        return result
-    try:
-        _emit(result)
-    except Exception:
-        # The edit is committed; clients catch up at their next revision gap or reconnect.
-        current_app.logger.exception("broadcast of proposal %s revision %s failed", result.proposal_id, result.revision)
-    return result
-
-
-def _emit(result: ChangeResult) -> None:
-    from workspace.realtime.broadcast import emit_proposal_change
-    from workspace.services.proposals import load_proposal_tree
-
-    proposal = load_proposal_tree(result.proposal_id)
-    assert result.actor is not None
-    if proposal is not None:
-        emit_proposal_change(
-            proposal,
-            result.revision,
-            result.item_ids,
-            result.structure_changed,
-            result.revisions,
-            actor_name=result.actor.display_name,
-            actor_id=result.actor.id,
-            field_name=result.field_name,
-        )
 
 
 def item_label(item: ProposalItem) -> str:
@@ -189,7 +147,7 @@ def _same_parent(proposal_id: int, parent_id: int | None) -> list[sa.ColumnEleme
 
 
 def _tree_change(actor: User, proposal_id: int, revision_number: int, item_id: int, revision: Revision) -> ChangeResult:
-    return _announce(
+    return announce(
         ChangeResult(
             proposal_id=proposal_id,
             revision=revision_number,
@@ -219,6 +177,8 @@ def update_field(
     *,
     action: str = "update",
     suggestion_id: int | None = None,
+    also: Callable[[], None] | None = None,
+    thread_ids: list[int] | None = None,
 ) -> ChangeResult:
     """Set one field of one item if it still holds `base_text` (compare-and-set).
 
@@ -268,7 +228,9 @@ def update_field(
             new_value=new_text,
             suggestion_id=suggestion_id,
         )
-    return _announce(
+        if also is not None:
+            also()  # e.g. mark the accepted suggestion, in the same transaction
+    return announce(
         ChangeResult(
             proposal_id=proposal_id,
             revision=revision_number,
@@ -276,6 +238,7 @@ def update_field(
             revisions=[revision],
             actor=actor,
             field_name=field_name,
+            thread_ids=thread_ids or [],
         )
     )
 

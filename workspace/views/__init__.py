@@ -6,12 +6,13 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from workspace.views import auth, editing, errors, events, health, proposals
+    from workspace.views import auth, comments, editing, errors, events, health, proposals
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(events.blueprint)
     app.register_blueprint(proposals.blueprint)
     app.register_blueprint(editing.blueprint)
+    app.register_blueprint(comments.blueprint)
     app.register_blueprint(health.blueprint)
     if app.config.get("SINERGI_TEST_HOOKS"):
         from workspace.views import test_hooks

@@ -17,6 +17,7 @@ from workspace.models import CatalogLevel, ItemLevel, NationalDirection, Proposa
 from workspace.permissions import can_edit_proposal
 from workspace.services import editing
 from workspace.services.catalog import entries_for
+from workspace.services.comments import open_thread_counts
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from workspace.services.item_fields import FIELDS, field_applies
 from workspace.services.proposals import load_proposal_tree, recent_revisions
@@ -64,7 +65,7 @@ def tree(proposal_id: int) -> str:
     """The whole tree fragment: what a client re-fetches to catch up after a gap or a reconnect."""
     proposal_for_viewer(proposal_id)
     proposal = load_proposal_tree(proposal_id)
-    return render_template("proposals/_tree.html", proposal=proposal)
+    return render_template("proposals/_tree.html", proposal=proposal, counts=open_thread_counts(proposal_id))
 
 
 @blueprint.route("/usulan/<int:proposal_id>/riwayat")
@@ -80,7 +81,9 @@ def item_row(item_id: int) -> tuple[str, int, dict]:
     """One row; the revision it shows travels in a header so a client can drop an outdated answer."""
     item = _item_for_viewer(item_id)
     revision = item.proposal.revision
-    body = render_template("proposals/_item_row.html", item=item, proposal=item.proposal)
+    body = render_template(
+        "proposals/_item_row.html", item=item, proposal=item.proposal, counts=open_thread_counts(item.proposal_id)
+    )
     return body, 200, {"X-Sinergi-Revision": str(revision)}
 
 
@@ -139,7 +142,13 @@ def update(item_id: int, field: str) -> object:
     except ServiceError as error:
         return _failure_in_cell(error, item_id, field)
     item = db.session.get(ProposalItem, item_id)
-    fragment = render_template("proposals/_item_row.html", item=item, proposal=item.proposal) if item else ""
+    fragment = (
+        render_template(
+            "proposals/_item_row.html", item=item, proposal=item.proposal, counts=open_thread_counts(item.proposal_id)
+        )
+        if item
+        else ""
+    )
     return _done(result, fragment)
 
 

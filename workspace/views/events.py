@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from workspace.permissions import can_manage_event
 from workspace.services import events as event_service
 from workspace.views.helpers import event_for_viewer
 
@@ -25,4 +26,9 @@ def index() -> str | Response:
 @login_required
 def home(event_id: int) -> str:
     event = event_for_viewer(event_id)
-    return render_template("events/home.html", home=event_service.event_home(event, current_user), event=event)
+    return render_template(
+        "events/home.html",
+        home=event_service.event_home(event, current_user),
+        event=event,
+        can_manage=can_manage_event(current_user, event),
+    )

@@ -9,13 +9,14 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from workspace import labels
-from workspace.formatting import format_number, format_rupiah
+from workspace.formatting import comment_html, format_number, format_rupiah
 from workspace.services.item_fields import FIELDS
 
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["comment_html"] = comment_html
     app.jinja_env.globals["labels"] = labels
     app.jinja_env.globals["field_text"] = lambda item, field: FIELDS[field].to_text(item)
     app.jinja_env.globals["field_display"] = (
@@ -25,7 +26,19 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
         return {
+            # A function, so only the page header pays for the query, never a fragment.
+            "unread_notifications": unread_notifications_of_viewer,
             "current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
             "available_languages": current_app.config["LANGUAGES"],
             "csrf_token_value": generate_csrf,
         }
+
+
+def unread_notifications_of_viewer() -> int:
+    from flask_login import current_user
+
+    from workspace.services.comments import unread_counts
+
+    if not current_user.is_authenticated:
+        return 0
+    return unread_counts([current_user.id])[current_user.id]

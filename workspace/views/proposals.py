@@ -6,8 +6,16 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from workspace.models import Proposal, ProposalStatus
-from workspace.permissions import can_edit_proposal, can_view_proposal, is_proposal_owner
+from workspace.models import EventPhase, Proposal, ProposalStatus
+from workspace.permissions import (
+    can_comment,
+    can_edit_proposal,
+    can_moderate_comments,
+    can_review,
+    can_view_proposal,
+    is_proposal_owner,
+)
+from workspace.services import comments as comment_service
 from workspace.services import proposals as proposal_service
 from workspace.views.helpers import event_for_viewer, require
 
@@ -43,8 +51,14 @@ def detail(proposal_id: int) -> str:
         proposal=proposal,
         event=proposal.event,
         can_edit=can_edit,
+        can_comment=can_comment(current_user, proposal),
+        can_moderate=can_moderate_comments(current_user, proposal.event),
+        can_give_verdict=can_review(current_user, proposal.event) and proposal.event.phase is EventPhase.REVIEW,
         read_only_reason=None if can_edit else read_only_reason(proposal),
         revisions=proposal_service.recent_revisions(proposal.id),
+        counts=comment_service.open_thread_counts(proposal.id),
+        threads=comment_service.threads_of(proposal.id),
+        review=comment_service.review_state(proposal),
     )
 
 
