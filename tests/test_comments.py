@@ -171,6 +171,8 @@ def test_a_suggestion_is_accepted_through_the_edit_path(world: World, clients: d
     assert comments()[0].suggestion_status is SuggestionStatus.ACCEPTED
     revision = db.session.scalar(sa.select(Revision).where(Revision.field == "budget"))
     assert revision.suggestion_id == suggestion.id and revision.user_id == world.participant.id
+    history = clients["observer"].get(f"/usulan/{world.proposal.id}/riwayat").get_data(as_text=True)
+    assert f"menerima saran {world.reviewer.display_name}" in history
     assert htmx_post(clients["participant"], f"/komentar/{suggestion.id}/terima").status_code == 422
 
 

@@ -10,6 +10,7 @@ from workspace.extensions import db
 from workspace.models.base import utcnow
 
 if TYPE_CHECKING:
+    from workspace.models.comment import Comment
     from workspace.models.user import User
 
 
@@ -37,3 +38,4 @@ class Revision(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     user: Mapped[User | None] = relationship()
+    suggestion: Mapped[Comment | None] = relationship()
