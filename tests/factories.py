@@ -214,3 +214,17 @@ def detached_world() -> World:
     world = build_world()
     detach(*(getattr(world, name) for name in World.__dataclass_fields__))
     return world
+
+
+def make_session(event: Event, title: str = "Pleno I", live: bool = True) -> object:
+    from workspace.models import Session, SessionKind, SessionStatus
+
+    session = Session(
+        event=event,
+        kind=SessionKind.PLENARY,
+        title=title,
+        status=SessionStatus.LIVE if live else SessionStatus.SCHEDULED,
+    )
+    db.session.add(session)
+    db.session.commit()
+    return session

@@ -30,7 +30,7 @@ def can_edit_proposal(user: Any, proposal: Proposal) -> bool:
     """A participant edits their own agency's proposal while the event accepts edits and it is unlocked."""
     if Role.PARTICIPANT not in roles_of(user, proposal.event):
         return False
-    return user.agency_id == proposal.agency_id and proposal.event.accepts_edits and not proposal.locked
+    return user.agency_id == proposal.agency_id and proposal.event.accepts_edits and not proposal.is_locked
 
 
 def is_proposal_owner(user: Any, proposal: Proposal) -> bool:

@@ -104,6 +104,81 @@
     badge.hidden = message.unread === 0;
   });
 
+  // The facilitator moved this person (breakouts started, moved, ended): go there.
+  socket.on("session:moved", function (message) {
+    notice(message.message, "info");
+    setTimeout(function () { window.location.href = message.url; }, 400);
+  });
+
+  function replaceById(id, html) {
+    var current = document.getElementById(id);
+    if (!current) { return null; }
+    var holder = document.createElement("div");
+    holder.innerHTML = html.trim();
+    var replacement = holder.firstElementChild;
+    current.replaceWith(replacement);
+    htmx.process(replacement);
+    applyRights(replacement);
+    return replacement;
+  }
+
+  // ---- Session room and projector: spotlight, timer on the server's clock, announcements -----
+  var sessionId = body.dataset.sessionId ? parseInt(body.dataset.sessionId, 10) : null;
+  if (sessionId) {
+    var clock = {offset: 0, endsAt: null};
+    var setTimer = function (timer) {
+      if (!timer) { return; }
+      // The server's "now" against ours: a laptop with a wrong clock still shows the right time.
+      clock.offset = timer.server_now_ms - Date.now();
+      clock.endsAt = timer.ends_at_ms;
+      tick();
+    };
+    var tick = function () {
+      var element = document.getElementById("session-" + sessionId + "-timer");
+      if (!element) { return; }
+      var face = element.querySelector(".timer-clock");
+      if (!clock.endsAt) { face.textContent = "—"; element.classList.add("idle"); return; }
+      var remaining = Math.max(0, Math.round((clock.endsAt - (Date.now() + clock.offset)) / 1000));
+      var minutes = Math.floor(remaining / 60), seconds = remaining % 60;
+      face.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+      element.classList.toggle("done", remaining === 0);
+      element.classList.remove("idle");
+    };
+    var timerElement = document.getElementById("session-" + sessionId + "-timer");
+    if (timerElement && timerElement.dataset.endsMs) {
+      setTimer({server_now_ms: parseInt(timerElement.dataset.serverNowMs, 10),
+                ends_at_ms: parseInt(timerElement.dataset.endsMs, 10)});
+    }
+    setInterval(tick, 250);
+    var following = function () {
+      var box = document.getElementById("follow-facilitator");
+      return body.dataset.projector === "true" || !box || box.checked;
+    };
+    var showSpotlight = function () {
+      var spot = document.getElementById("session-" + sessionId + "-spotlight");
+      if (!spot) { return; }
+      spot.classList.add("flash-change");
+      setTimeout(function () { spot.classList.remove("flash-change"); }, 3000);
+      if (following()) { spot.scrollIntoView({behavior: "smooth", block: "start"}); }
+    };
+    socket.on("connect", function () {
+      socket.emit("session:join", {session_id: sessionId}, function (answer) {
+        if (!answer || !answer.ok) { return; }
+        setTimer(answer.timer);
+        // Whatever changed while away: the spotlight is re-fetched from the database.
+        fetch(body.dataset.spotlightUrl || "", {credentials: "same-origin", headers: {"HX-Request": "true"}})
+          .then(function (response) { return response.ok ? response.text() : null; })
+          .then(function (html) { if (html) { replaceById("session-" + sessionId + "-spotlight", html); } });
+      });
+    });
+    socket.on("session:changed", function (message) {
+      if (message.session_id !== sessionId) { return; }
+      Object.keys(message.fragments).forEach(function (id) { replaceById(id, message.fragments[id]); });
+      setTimer(message.timer);
+      if (message.part === "spotlight") { showSpotlight(); }
+    });
+  }
+
   var proposalId = body.dataset.proposalId ? parseInt(body.dataset.proposalId, 10) : null;
   if (!proposalId) {
     return;
@@ -346,6 +421,7 @@
     socket.emit("proposal:join", {proposal_id: proposalId}, function (answer) {
       if (!answer || !answer.ok) { setConnection("offline"); return; }
       body.dataset.canEdit = answer.can_edit ? "true" : "false";
+      applyRights(document);
       renderPresence(answer.viewers || []);
       renderFocus(answer.focus || []);
       setConnection("online");
@@ -357,6 +433,14 @@
   socket.on("disconnect", function () { setConnection("offline"); });
   socket.on("connect_error", function () { setConnection("offline"); });
   socket.on("proposal:changed", receive);
+  // A lock or unlock: the badge changes, and this viewer's right to edit is asked again.
+  socket.on("proposal:lock", function (message) {
+    if (message.proposal_id !== proposalId) { return; }
+    Object.keys(message.fragments).forEach(function (id) { swapFragment(id, message.fragments[id], null); });
+    if (message.locked && openEditor && openEditor.cell) { closeEditor(openEditor.cell); }
+    if (message.locked) { body.dataset.canEdit = "false"; applyRights(document); notice(t("locked"), "warning"); }
+    join();
+  });
   socket.on("proposal:presence", function (message) {
     if (message.proposal_id === proposalId) { renderPresence(message.viewers); }
   });

@@ -50,6 +50,7 @@ class Event(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     agencies: Mapped[list[Agency]] = relationship(secondary=event_agencies, order_by="Agency.region_code, Agency.kind")
+    # Every session of the event, breakouts included.
     sessions: Mapped[list[Session]] = relationship(
         back_populates="event", order_by="Session.position, Session.id", cascade="all, delete-orphan"
     )

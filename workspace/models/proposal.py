@@ -77,6 +77,13 @@ class Proposal(db.Model):
     )
 
     @property
+    def is_locked(self) -> bool:
+        """Locked itself, or in a live session the facilitator locked (a plenary holds them all)."""
+        if self.locked:
+            return True
+        return any(session.locked and session.is_live and session.holds(self) for session in self.event.sessions)
+
+    @property
     def root_items(self) -> list[ProposalItem]:
         return sorted((i for i in self.items if i.parent_id is None), key=lambda i: (i.position, i.id))
 

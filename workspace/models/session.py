@@ -98,6 +98,12 @@ class Session(db.Model):
     def is_live(self) -> bool:
         return self.status is SessionStatus.LIVE
 
+    def holds(self, proposal: Proposal) -> bool:
+        """A breakout holds the proposals assigned to it; a plenary without a list holds them all."""
+        if self.proposals:
+            return proposal in self.proposals
+        return self.kind is SessionKind.PLENARY
+
 
 class AgendaItem(db.Model):
     __tablename__ = "agenda_item"

@@ -92,6 +92,10 @@ def emit_proposal_change(result: ChangeResult) -> dict[str, Any]:
             render_template("comments/_thread.html", thread=thread, proposal=proposal)
             for thread in comments.load_threads(result.new_thread_ids)
         ]
+        if result.status_changed:
+            fragments[f"proposal-{proposal.id}-status"] = render_template(
+                "proposals/_status_badge.html", proposal=proposal
+            )
         if result.review_changed:
             fragments[f"proposal-{proposal.id}-review"] = render_template(
                 "review/_review_banner.html", proposal=proposal, review=comments.review_state(proposal)
@@ -121,3 +125,78 @@ def emit_notification_counts(user_ids: list[int]) -> None:
 
     for user_id, unread in comments.unread_counts(user_ids).items():
         socketio.emit("notifications:count", {"unread": unread}, to=user_room(user_id))
+
+
+def session_room(session_id: int) -> str:
+    return f"session:{session_id}"
+
+
+def emit_to_user(user_id: int, event: str, payload: dict[str, Any]) -> None:
+    socketio.emit(event, payload, to=user_room(user_id))
+
+
+SESSION_PARTS = {
+    "spotlight": ["spotlight"],
+    "timer": ["timer"],
+    "announcement": ["announcement"],
+    "attendance": ["attendance"],
+    "proposals": ["proposals"],
+    "agreements": ["proposals"],
+    "state": ["state", "proposals"],
+}
+
+
+def render_session_fragments(session: Any, parts: list[str]) -> dict[str, str]:
+    from workspace.services import facilitation
+    from workspace.services.proposals import load_proposal_tree
+
+    spotlight = load_proposal_tree(session.spotlight_proposal_id) if session.spotlight_proposal_id else None
+    context = {
+        "spotlight_proposal": spotlight,
+        "session": session,
+        "proposals": facilitation.proposals_of(session),
+        "agreements": facilitation.current_agreements(session),
+        "timer": facilitation.timer_state(session),
+    }
+    return {f"session-{session.id}-{part}": render_template(f"sessions/_{part}.html", **context) for part in parts}
+
+
+def emit_session_part(session: Any, part: str) -> None:
+    """Render the changed part of a session room once; everyone in the session receives it."""
+    from workspace.extensions import db
+    from workspace.models import Session
+    from workspace.services import facilitation
+
+    fresh = db.session.get(Session, session.id)
+    with force_locale(broadcast_locale()):
+        fragments = render_session_fragments(fresh, SESSION_PARTS[part])
+    timer = facilitation.timer_state(fresh)
+    socketio.emit(
+        "session:changed",
+        {
+            "session_id": fresh.id,
+            "part": part,
+            "fragments": fragments,
+            "timer": {"ends_at_ms": timer.ends_at_ms, "server_now_ms": timer.server_now_ms, "label": timer.label},
+        },
+        to=session_room(fresh.id),
+    )
+
+
+def emit_lock_change(proposal: Proposal) -> None:
+    """A lock changes who may edit: every open page of the proposal updates its badge and rights."""
+    from workspace.extensions import db
+
+    fresh = db.session.get(Proposal, proposal.id)
+    with force_locale(broadcast_locale()):
+        badge = render_template("proposals/_status_badge.html", proposal=fresh)
+    socketio.emit(
+        "proposal:lock",
+        {"proposal_id": fresh.id, "locked": fresh.is_locked, "fragments": {f"proposal-{fresh.id}-status": badge}},
+        to=proposal_room(fresh.id),
+    )
+
+
+def emit_event_sessions(event_id: int) -> None:
+    """The event home's list of live sessions."""
+    socketio.emit("event:sessions", {"event_id": event_id}, to=event_room(event_id))

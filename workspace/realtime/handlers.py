@@ -192,3 +192,46 @@ def on_disconnect(*_args: Any) -> None:
         proposal_id = int(room.split(":", 1)[1])
         _emit_presence(room, proposal_id)
         _emit_focus(room, proposal_id)
+
+
+@socketio.on("session:join")
+@releases_db_session
+def on_join_session(payload: Any = None) -> dict[str, Any]:
+    """Join a session's room (same right as its page); answer with the timer on the server's clock."""
+    from workspace.models import Session
+    from workspace.permissions import can_view_event
+    from workspace.realtime.broadcast import session_room
+    from workspace.services.facilitation import timer_state
+
+    if not current_user.is_authenticated:
+        return _refusal("unauthenticated")
+    session_id = _positive_int(payload, "session_id")
+    if session_id is None:
+        return _refusal("invalid")
+    session = db.session.get(Session, session_id)
+    if session is None or not can_view_event(current_user, session.event):
+        return _refusal("forbidden")
+    join_room(session_room(session_id))
+    timer = timer_state(session)
+    return {
+        "ok": True,
+        "status": session.status.value,
+        "timer": {"ends_at_ms": timer.ends_at_ms, "server_now_ms": timer.server_now_ms, "label": timer.label},
+    }
+
+
+@socketio.on("event:join")
+@releases_db_session
+def on_join_event(payload: Any = None) -> dict[str, Any]:
+    from workspace.models import Event
+    from workspace.permissions import can_view_event
+    from workspace.realtime.broadcast import event_room
+
+    event_id = _positive_int(payload, "event_id")
+    if event_id is None or not current_user.is_authenticated:
+        return _refusal("invalid")
+    event = db.session.get(Event, event_id)
+    if event is None or not can_view_event(current_user, event):
+        return _refusal("forbidden")
+    join_room(event_room(event_id))
+    return {"ok": True}

@@ -27,6 +27,7 @@ class ChangeResult:
     thread_ids: list[int] = field(default_factory=list)
     new_thread_ids: list[int] = field(default_factory=list)
     review_changed: bool = False
+    status_changed: bool = False
     # Who should hear that their notification list grew (user ids).
     notified_user_ids: list[int] = field(default_factory=list)
 

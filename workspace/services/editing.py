@@ -92,7 +92,7 @@ def _require_edit(actor: User, proposal: Proposal) -> None:
         raise NotFound(_("The page or data you are looking for does not exist."))
     if can_edit_proposal(actor, proposal):
         return
-    if proposal.locked:
+    if proposal.is_locked:
         raise PermissionDenied(_("This proposal is locked by the facilitator; it cannot be changed now."))
     if not proposal.event.accepts_edits:
         raise PermissionDenied(_("The event is closed; proposals can no longer be changed."))

@@ -6,13 +6,14 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from workspace.views import auth, comments, editing, errors, events, health, proposals
+    from workspace.views import auth, comments, editing, errors, events, health, proposals, sessions
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(events.blueprint)
     app.register_blueprint(proposals.blueprint)
     app.register_blueprint(editing.blueprint)
     app.register_blueprint(comments.blueprint)
+    app.register_blueprint(sessions.blueprint)
     app.register_blueprint(health.blueprint)
     if app.config.get("SINERGI_TEST_HOOKS"):
         from workspace.views import test_hooks

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from workspace.permissions import can_manage_event
+from workspace.permissions import can_facilitate, can_manage_event
 from workspace.services import events as event_service
 from workspace.views.helpers import event_for_viewer
 
@@ -31,4 +31,5 @@ def home(event_id: int) -> str:
         home=event_service.event_home(event, current_user),
         event=event,
         can_manage=can_manage_event(current_user, event),
+        can_facilitate=can_facilitate(current_user, event),
     )

@@ -64,7 +64,7 @@ def detail(proposal_id: int) -> str:
 
 def read_only_reason(proposal: Proposal) -> str:
     """Why this viewer sees the proposal read-only (the server refuses their edits anyway)."""
-    if proposal.locked:
+    if proposal.is_locked:
         return _("This proposal is locked by the facilitator; it cannot be changed now.")
     if not proposal.event.accepts_edits:
         return _("The event is closed; proposals can no longer be changed.")

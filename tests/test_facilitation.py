@@ -1,0 +1,317 @@
+"""Facilitation: sessions, attendance, breakouts, locks, spotlight, timer, announcements and
+agreements; every action refused for everyone but facilitators; every broadcast."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import htmx_post, login
+from tests.factories import World, make_session
+from workspace.extensions import db, socketio
+from workspace.models import (
+    Agreement,
+    Attendance,
+    ItemLevel,
+    Proposal,
+    ProposalItem,
+    ProposalStatus,
+    Session,
+)
+
+
+def state() -> tuple:
+    db.session.expire_all()
+    sessions = db.session.execute(
+        sa.select(
+            Session.id,
+            Session.status,
+            Session.locked,
+            Session.spotlight_proposal_id,
+            Session.timer_ends_at,
+            Session.announcement,
+            Session.parent_id,
+        )
+    ).all()
+    proposals = db.session.execute(sa.select(Proposal.id, Proposal.locked, Proposal.status)).all()
+    agreements = db.session.scalar(sa.select(sa.func.count(Agreement.id)))
+    return tuple(map(tuple, sessions)), tuple(map(tuple, proposals)), agreements
+
+
+def actions(world: World, session_id: int) -> dict[str, tuple[str, dict]]:
+    return {
+        "open": (f"/sesi/{session_id}/status", {"status": "live"}),
+        "close": (f"/sesi/{session_id}/status", {"status": "closed"}),
+        "lock_proposal": (f"/sesi/{session_id}/kunci", {"proposal": world.proposal.id, "locked": "1"}),
+        "lock_session": (f"/sesi/{session_id}/kunci", {"locked": "1"}),
+        "spotlight": (f"/sesi/{session_id}/sorot", {"proposal": world.proposal.id}),
+        "timer": (f"/sesi/{session_id}/timer", {"minutes": "10", "label": "Sinkronisasi"}),
+        "announce": (f"/sesi/{session_id}/pengumuman", {"text": "Rehat kopi 15 menit"}),
+        "agreement": (f"/sesi/{session_id}/kesepakatan", {"proposal": world.proposal.id, "decision": "agreed"}),
+        "breakout": (
+            f"/sesi/{session_id}/kelompok",
+            {"title": "Ideologi", "people": world.participant.id, "proposals": world.proposal.id},
+        ),
+        "start_breakouts": (f"/sesi/{session_id}/kelompok/mulai", {}),
+        "end_breakouts": (f"/sesi/{session_id}/kelompok/selesai", {}),
+    }
+
+
+ACTIONS = [
+    "open",
+    "close",
+    "lock_proposal",
+    "lock_session",
+    "spotlight",
+    "timer",
+    "announce",
+    "agreement",
+    "breakout",
+    "start_breakouts",
+    "end_breakouts",
+]
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize(
+    "actor", ["organiser", "participant", "other_participant", "reviewer", "observer", "outsider", "anonymous"]
+)
+def test_every_facilitator_action_is_refused_for_everyone_else(
+    world: World, login_as: Callable, client: FlaskClient, actor: str, action: str
+) -> None:
+    session = make_session(world.event)
+    path, data = actions(world, session.id)[action]
+    before = state()
+    if actor == "anonymous":
+        response = htmx_post(client, path, data, token=False)
+        assert response.status_code in (400, 401)
+    else:
+        response = htmx_post(login_as(world.user(actor)), path, data)
+        assert response.status_code == (404 if actor == "outsider" else 403)
+        if actor != "outsider":
+            assert "Hanya fasilitator" in response.get_data(as_text=True)
+    assert state() == before
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_every_facilitator_action_works_for_the_facilitator(world: World, login_as: Callable, action: str) -> None:
+    session = make_session(world.event)
+    path, data = actions(world, session.id)[action]
+    response = htmx_post(login_as(world.facilitator), path, data)
+    assert response.status_code == 204, response.get_data(as_text=True)
+
+
+def test_forged_socket_events_change_nothing(loose_app: Flask, loose_world: World) -> None:
+    with loose_app.app_context():
+        session_id = make_session(db.session.merge(loose_world.event)).id
+        before = state()
+    http = loose_app.test_client()
+    login(http, loose_world.participant.username)
+    client = socketio.test_client(loose_app, flask_test_client=http)
+    for name in (
+        "session:spotlight",
+        "session:lock",
+        "session:timer",
+        "session:announce",
+        "agreement:record",
+        "proposal:lock",
+        "session:moved",
+    ):
+        client.emit(name, {"session_id": session_id, "proposal_id": loose_world.proposal.id, "locked": True})
+    assert client.emit("session:join", {"session_id": "x"}, callback=True) == {"ok": False, "error": "invalid"}
+    with loose_app.app_context():
+        assert state() == before
+    client.disconnect()
+
+
+def test_joining_records_attendance_and_check_in(world: World, login_as: Callable) -> None:
+    session = make_session(world.event)
+    participant = login_as(world.participant)
+    assert participant.get(f"/sesi/{session.id}").status_code == 200
+    participant.get(f"/sesi/{session.id}")
+    attendance = db.session.scalar(sa.select(Attendance))
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 1 and not attendance.checked_in
+    assert htmx_post(participant, f"/sesi/{session.id}/hadir").status_code == 204
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Attendance.checked_in))
+    page = login_as(world.facilitator).get(f"/sesi/{session.id}").get_data(as_text=True)
+    assert world.participant.display_name in page and "presensi" in page
+    home = participant.get(f"/rakor/{world.event.id}").get_data(as_text=True)
+    assert "Gabung" in home and world.participant.display_name in home
+
+
+def test_lock_refuses_edits_on_the_server(world: World, login_as: Callable) -> None:
+    session = make_session(world.event)
+    facilitator, participant = login_as(world.facilitator), login_as(world.participant)
+    item = next(i for i in world.proposal.items if i.level is ItemLevel.SUBKEGIATAN)
+    htmx_post(facilitator, f"/sesi/{session.id}/kunci", {"proposal": world.proposal.id, "locked": "1"})
+    response = htmx_post(participant, f"/usulan/butir/{item.id}/ubah/target", {"value": "9", "base": "4"})
+    assert response.status_code == 403 and "dikunci oleh fasilitator" in response.get_data(as_text=True)
+    htmx_post(facilitator, f"/sesi/{session.id}/kunci", {"proposal": world.proposal.id, "locked": "0"})
+    assert (
+        htmx_post(participant, f"/usulan/butir/{item.id}/ubah/target", {"value": "9", "base": "4"}).status_code == 200
+    )
+    # Locking the whole (plenary) session locks every proposal in it.
+    htmx_post(facilitator, f"/sesi/{session.id}/kunci", {"locked": "1"})
+    response = htmx_post(participant, f"/usulan/butir/{item.id}/ubah/target", {"value": "7", "base": "9"})
+    assert response.status_code == 403
+    page = participant.get(f"/usulan/{world.proposal.id}").get_data(as_text=True)
+    assert 'data-can-edit="false"' in page and "Terkunci" in page
+
+
+def test_agreements_set_the_status_and_keep_history(world: World, login_as: Callable) -> None:
+    session = make_session(world.event)
+    facilitator = login_as(world.facilitator)
+    url = f"/sesi/{session.id}/kesepakatan"
+    before = state()
+    for data in (
+        {"proposal": world.proposal.id, "decision": "agreed_with_notes", "note": ""},
+        {"proposal": world.proposal.id, "decision": "not_agreed", "note": "  "},
+        {"proposal": world.proposal.id, "decision": "maybe"},
+    ):
+        response = htmx_post(facilitator, url, data)
+        assert response.status_code == 422
+    assert state() == before
+    htmx_post(facilitator, url, {"proposal": world.proposal.id, "decision": "not_agreed", "note": "Pagu belum sinkron"})
+    htmx_post(facilitator, url, {"proposal": world.proposal.id, "decision": "agreed_with_notes", "note": "Target naik"})
+    db.session.expire_all()
+    assert db.session.get(Proposal, world.proposal.id).status is ProposalStatus.AGREED_WITH_NOTES
+    rows = db.session.scalars(sa.select(Agreement).order_by(Agreement.id)).all()
+    assert [r.decision.value for r in rows] == ["not_agreed", "agreed_with_notes"]
+    assert rows[0].superseded_at is not None and rows[1].superseded_at is None
+    assert rows[1].recorded_by_id == world.facilitator.id
+    page = facilitator.get(f"/sesi/{session.id}").get_data(as_text=True)
+    assert "Sepakat dengan catatan" in page and "Target naik" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"minutes": "0"}, "1 sampai 480"),
+        ({"minutes": "abc"}, "1 sampai 480"),
+        ({"minutes": "481"}, "1 sampai 480"),
+        ({"minutes": "5", "label": "x" * 201}, "Paling banyak 200"),
+    ],
+)
+def test_bad_timer_input(world: World, login_as: Callable, data: dict, message: str) -> None:
+    session = make_session(world.event)
+    before = state()
+    response = htmx_post(login_as(world.facilitator), f"/sesi/{session.id}/timer", data)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert state() == before
+
+
+def test_spotlight_must_be_of_this_event(world: World, login_as: Callable) -> None:
+    session = make_session(world.event)
+    facilitator = login_as(world.facilitator)
+    other_item = next(i for i in world.other_proposal.items)
+    before = state()
+    assert htmx_post(facilitator, f"/sesi/{session.id}/sorot", {"proposal": 999999}).status_code == 422
+    assert (
+        htmx_post(
+            facilitator, f"/sesi/{session.id}/sorot", {"proposal": world.proposal.id, "item": other_item.id}
+        ).status_code
+        == 422
+    )
+    assert htmx_post(facilitator, f"/sesi/{session.id}/sorot", {"proposal": "x"}).status_code == 400
+    assert state() == before
+
+
+def test_breakouts_assign_people_and_proposals(world: World, login_as: Callable) -> None:
+    plenary = make_session(world.event)
+    facilitator, participant = login_as(world.facilitator), login_as(world.participant)
+    htmx_post(
+        facilitator,
+        f"/sesi/{plenary.id}/kelompok",
+        {"title": "Ideologi", "people": [world.participant.id], "proposals": [world.proposal.id]},
+    )
+    htmx_post(
+        facilitator,
+        f"/sesi/{plenary.id}/kelompok",
+        {"title": "Kewaspadaan", "people": [world.other_participant.id], "proposals": [world.other_proposal.id]},
+    )
+    breakouts = db.session.scalars(sa.select(Session).where(Session.parent_id == plenary.id).order_by(Session.id)).all()
+    assert [b.title for b in breakouts] == ["Ideologi", "Kewaspadaan"]
+    htmx_post(facilitator, f"/sesi/{plenary.id}/kelompok/mulai")
+    # The participant lands in their breakout, which shows only its proposals.
+    response = participant.get(f"/sesi/{plenary.id}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/sesi/{breakouts[0].id}"
+    page = participant.get(f"/sesi/{breakouts[0].id}").get_data(as_text=True)
+    assert world.agency.short_name in page and world.other_agency.short_name not in page.split("Usulan di sesi ini")[1]
+    # Move the person, then end all breakouts: everyone back in the plenary.
+    assert (
+        htmx_post(
+            facilitator, f"/sesi/{plenary.id}/pindahkan", {"user": world.participant.id, "breakout": breakouts[1].id}
+        ).status_code
+        == 204
+    )
+    assert participant.get(f"/sesi/{plenary.id}").headers["Location"] == f"/sesi/{breakouts[1].id}"
+    htmx_post(facilitator, f"/sesi/{plenary.id}/kelompok/selesai")
+    assert participant.get(f"/sesi/{plenary.id}").status_code == 200
+    bad = htmx_post(
+        facilitator, f"/sesi/{plenary.id}/kelompok", {"title": "Tanpa usulan", "people": [world.participant.id]}
+    )
+    assert bad.status_code == 422 and "paling sedikit satu usulan" in bad.get_data(as_text=True)
+    bad = htmx_post(
+        facilitator,
+        f"/sesi/{plenary.id}/kelompok",
+        {"title": "Orang luar", "people": [world.outsider.id], "proposals": [world.proposal.id]},
+    )
+    assert bad.status_code == 422
+
+
+def test_every_session_change_is_broadcast(loose_app: Flask, loose_world: World) -> None:
+    with loose_app.app_context():
+        session_id = make_session(db.session.merge(loose_world.event)).id
+        item_id = db.session.scalar(
+            sa.select(ProposalItem.id).where(ProposalItem.proposal_id == loose_world.proposal.id)
+        )
+    facilitator_http = loose_app.test_client()
+    login(facilitator_http, loose_world.facilitator.username)
+    watcher_http = loose_app.test_client()
+    login(watcher_http, loose_world.participant.username)
+    watcher = socketio.test_client(loose_app, flask_test_client=watcher_http)
+    answer = watcher.emit("session:join", {"session_id": session_id}, callback=True)
+    assert answer["ok"] and answer["timer"]["ends_at_ms"] is None and answer["timer"]["server_now_ms"] > 0
+    watcher.emit("proposal:join", {"proposal_id": loose_world.proposal.id}, callback=True)
+    watcher.get_received()
+
+    def last(name: str) -> dict:
+        events = [e["args"][0] for e in watcher.get_received() if e["name"] == name]
+        assert events, f"no {name}"
+        return events[-1]
+
+    htmx_post(facilitator_http, f"/sesi/{session_id}/sorot", {"proposal": loose_world.proposal.id, "item": item_id})
+    change = last("session:changed")
+    assert change["part"] == "spotlight" and "Kesbangpol" in change["fragments"][f"session-{session_id}-spotlight"]
+    htmx_post(facilitator_http, f"/sesi/{session_id}/timer", {"minutes": "15", "label": "Sinkronisasi"})
+    timer = last("session:changed")["timer"]
+    assert timer["label"] == "Sinkronisasi"
+    assert 14.9 * 60_000 <= timer["ends_at_ms"] - timer["server_now_ms"] <= 15 * 60_000
+    htmx_post(facilitator_http, f"/sesi/{session_id}/pengumuman", {"text": "Rehat kopi"})
+    assert "Rehat kopi" in last("session:changed")["fragments"][f"session-{session_id}-announcement"]
+    htmx_post(facilitator_http, f"/sesi/{session_id}/kunci", {"proposal": loose_world.proposal.id, "locked": "1"})
+    lock = last("proposal:lock")
+    assert lock["locked"] is True and "Terkunci" in lock["fragments"][f"proposal-{loose_world.proposal.id}-status"]
+    htmx_post(
+        facilitator_http, f"/sesi/{session_id}/kesepakatan", {"proposal": loose_world.proposal.id, "decision": "agreed"}
+    )
+    received = watcher.get_received()
+    status = next(e["args"][0] for e in received if e["name"] == "proposal:changed")
+    assert "Sepakat" in status["fragments"][f"proposal-{loose_world.proposal.id}-status"]
+    summary = next(e["args"][0] for e in received if e["name"] == "session:changed")
+    assert "Sepakat" in summary["fragments"][f"session-{session_id}-proposals"]
+    htmx_post(
+        facilitator_http,
+        f"/sesi/{session_id}/kelompok",
+        {"title": "Ideologi", "people": [loose_world.participant.id], "proposals": [loose_world.proposal.id]},
+    )
+    watcher.get_received()
+    htmx_post(facilitator_http, f"/sesi/{session_id}/kelompok/mulai")
+    moved = last("session:moved")
+    assert moved["url"].startswith("/sesi/") and "Ideologi" in moved["message"]
+    watcher.disconnect()

@@ -1,0 +1,448 @@
+"""Facilitation: sessions and agenda, attendance, breakouts, locks, spotlight, timer,
+announcements and agreements. Everything is stored (it survives a restart) and announced live.
+
+Each action: check `can_facilitate` → one short write transaction → commit → announce to the
+session's room (and to the rooms of the proposals or people it concerns).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from workspace.extensions import db
+from workspace.models import (
+    AgendaItem,
+    Agreement,
+    AgreementDecision,
+    Attendance,
+    Event,
+    Proposal,
+    ProposalItem,
+    ProposalStatus,
+    Session,
+    SessionKind,
+    SessionStatus,
+    User,
+)
+from workspace.models.base import utcnow
+from workspace.permissions import can_facilitate, can_view_event
+from workspace.services.changes import ChangeResult, announce
+from workspace.services.editing import _bump_revision
+from workspace.services.errors import NotFound, PermissionDenied, ValidationFailed
+from workspace.services.transactions import write_transaction
+
+DECISION_STATUS = {
+    AgreementDecision.AGREED: ProposalStatus.AGREED,
+    AgreementDecision.AGREED_WITH_NOTES: ProposalStatus.AGREED_WITH_NOTES,
+    AgreementDecision.NOT_AGREED: ProposalStatus.NOT_AGREED,
+}
+MAX_TIMER_MINUTES = 8 * 60
+
+
+def _text(raw: str, limit: int, field: str, required: bool = False) -> str:
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", raw.replace("\r\n", "\n")).strip()
+    if required and not text:
+        raise ValidationFailed({field: _("This field is required.")})
+    if len(text) > limit:
+        raise ValidationFailed({field: _("At most %(max)d characters.", max=limit)})
+    return text
+
+
+def session_for_viewer(user: User, session_id: int) -> Session:
+    session = db.session.get(Session, session_id)
+    if session is None or not can_view_event(user, session.event):
+        raise NotFound(_("The page or data you are looking for does not exist."))
+    return session
+
+
+def _facilitated(user: User, session_id: int) -> Session:
+    session = session_for_viewer(user, session_id)
+    if not can_facilitate(user, session.event):
+        raise PermissionDenied(_("Only facilitators can do this."))
+    return session
+
+
+# ---- Read side ------------------------------------------------------------------------------
+
+
+def proposals_of(session: Session) -> list[Proposal]:
+    """A breakout's proposals; a plenary without a list shows every proposal of the event."""
+    if session.proposals:
+        return sorted(session.proposals, key=lambda p: (p.agency.region_code, p.agency.name))
+    if session.kind is SessionKind.PLENARY:
+        return sorted(session.event.proposals, key=lambda p: (p.agency.region_code, p.agency.name))
+    return []
+
+
+def current_agreements(session: Session) -> dict[int, Agreement]:
+    rows = db.session.scalars(
+        sa.select(Agreement).where(Agreement.session_id == session.id, Agreement.superseded_at.is_(None))
+    )
+    return {agreement.proposal_id: agreement for agreement in rows}
+
+
+def agreement_history(proposal_id: int) -> list[Agreement]:
+    return list(
+        db.session.scalars(
+            sa.select(Agreement)
+            .where(Agreement.proposal_id == proposal_id)
+            .order_by(Agreement.recorded_at.desc(), Agreement.id.desc())
+        )
+    )
+
+
+def breakout_of(user: User, plenary: Session) -> Session | None:
+    """The live breakout of this plenary the person is assigned to, if any."""
+    for breakout in plenary.breakouts:
+        if breakout.is_live and user in breakout.members:
+            return breakout
+    return None
+
+
+def live_session_for(user: User, event: Event) -> Session | None:
+    """Where a person belongs now: their live breakout, else the live plenary."""
+    plenaries = [s for s in event.sessions if s.parent_id is None and s.is_live]
+    for plenary in plenaries:
+        breakout = breakout_of(user, plenary)
+        if breakout is not None:
+            return breakout
+    return plenaries[0] if plenaries else None
+
+
+@dataclass(frozen=True)
+class TimerState:
+    label: str
+    ends_at_ms: int | None
+    server_now_ms: int
+
+
+def timer_state(session: Session) -> TimerState:
+    now = utcnow()
+    ends = session.timer_ends_at
+    return TimerState(
+        label=session.timer_label,
+        ends_at_ms=_epoch_ms(ends) if ends else None,
+        server_now_ms=_epoch_ms(now),
+    )
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return int((moment - datetime(1970, 1, 1)).total_seconds() * 1000)
+
+
+# ---- Write side -----------------------------------------------------------------------------
+
+
+def create_session(actor: User, event: Event, title: str, agenda: list[tuple[str, int]]) -> Session:
+    if not can_facilitate(actor, event):
+        raise PermissionDenied(_("Only facilitators can do this."))
+    name = _text(title, 200, "title", required=True)
+    cleaned = []
+    for agenda_title, minutes in agenda:
+        item_title = _text(agenda_title, 200, "agenda")
+        if not item_title:
+            continue
+        if not 0 <= minutes <= 600:
+            raise ValidationFailed({"agenda": _("An agenda item lasts 0 to 600 minutes.")})
+        cleaned.append((item_title, minutes))
+    with write_transaction():
+        position = (
+            db.session.scalar(sa.select(sa.func.max(Session.position)).where(Session.event_id == event.id)) or 0
+        ) + 1
+        session = Session(event_id=event.id, kind=SessionKind.PLENARY, title=name, position=position)
+        db.session.add(session)
+        db.session.flush()
+        for index, (item_title, minutes) in enumerate(cleaned):
+            db.session.add(
+                AgendaItem(session_id=session.id, position=index, title=item_title, duration_minutes=minutes)
+            )
+    _announce_event(session.event_id)
+    return session
+
+
+def set_status(actor: User, session_id: int, status: SessionStatus) -> Session:
+    """Open (live) or close a session. Closing a plenary closes its breakouts."""
+    session = _facilitated(actor, session_id)
+    with write_transaction():
+        session = db.session.get(Session, session_id)
+        session.status = status
+        if status is SessionStatus.LIVE:
+            session.opened_at = session.opened_at or utcnow()
+        else:
+            session.closed_at = utcnow()
+            for breakout in session.breakouts:
+                if breakout.is_live:
+                    breakout.status = SessionStatus.CLOSED
+                    breakout.closed_at = utcnow()
+    _announce_session(session, "state")
+    _announce_event(session.event_id)
+    return session
+
+
+def join(user: User, session_id: int, explicit: bool = False) -> Attendance | None:
+    """Opening a live session records attendance (first time kept); check-in marks it explicit."""
+    session = session_for_viewer(user, session_id)
+    if not session.is_live:
+        if explicit:
+            raise ValidationFailed({"": _("This session is not live.")})
+        return None
+    existing = db.session.scalar(
+        sa.select(Attendance).where(Attendance.session_id == session_id, Attendance.user_id == user.id)
+    )
+    if existing is not None and (existing.checked_in or not explicit):
+        return existing
+    with write_transaction():
+        attendance = db.session.scalar(
+            sa.select(Attendance).where(Attendance.session_id == session_id, Attendance.user_id == user.id)
+        )
+        if attendance is None:
+            attendance = Attendance(session_id=session_id, user_id=user.id)
+            db.session.add(attendance)
+        if explicit:
+            attendance.checked_in = True
+    _announce_session(session, "attendance")
+    return attendance
+
+
+@dataclass(frozen=True)
+class BreakoutPlan:
+    title: str
+    user_ids: list[int]
+    proposal_ids: list[int]
+
+
+def create_breakout(actor: User, plenary_id: int, plan: BreakoutPlan) -> Session:
+    plenary = _facilitated(actor, plenary_id)
+    if plenary.kind is not SessionKind.PLENARY or not plenary.is_live:
+        raise ValidationFailed({"": _("Breakouts are made from a live plenary.")})
+    title = _text(plan.title, 200, "title", required=True)
+    members = _event_people(plenary.event, plan.user_ids)
+    proposals = _event_proposals(plenary.event, plan.proposal_ids)
+    if not proposals:
+        raise ValidationFailed({"proposals": _("Give the breakout at least one proposal.")})
+    with write_transaction():
+        breakout = Session(
+            event_id=plenary.event_id,
+            parent_id=plenary.id,
+            kind=SessionKind.BREAKOUT,
+            title=title,
+            position=len(plenary.breakouts) + 1,
+        )
+        db.session.add(breakout)
+        db.session.flush()
+        _assign(plenary, breakout, members)
+        breakout.proposals = proposals
+    _announce_session(plenary, "state")
+    return breakout
+
+
+def _event_people(event: Event, user_ids: list[int]) -> list[User]:
+    from workspace.models import Membership
+
+    people = list(
+        db.session.scalars(
+            sa.select(User).where(
+                User.id.in_(user_ids), User.id.in_(sa.select(Membership.user_id).where(Membership.event_id == event.id))
+            )
+        )
+    )
+    if len(people) != len(set(user_ids)):
+        raise ValidationFailed({"people": _("Choose people of this event.")})
+    return people
+
+
+def _event_proposals(event: Event, proposal_ids: list[int]) -> list[Proposal]:
+    proposals = list(
+        db.session.scalars(sa.select(Proposal).where(Proposal.id.in_(proposal_ids), Proposal.event_id == event.id))
+    )
+    if len(proposals) != len(set(proposal_ids)):
+        raise ValidationFailed({"proposals": _("Choose proposals of this event.")})
+    return proposals
+
+
+def _assign(plenary: Session, breakout: Session, people: list[User]) -> None:
+    """A person is in one breakout of a plenary at a time."""
+    for other in plenary.breakouts:
+        if other.id != breakout.id:
+            other.members = [m for m in other.members if m not in people]
+    breakout.members = list({m.id: m for m in [*breakout.members, *people]}.values())
+
+
+def start_breakouts(actor: User, plenary_id: int) -> list[Session]:
+    plenary = _facilitated(actor, plenary_id)
+    with write_transaction():
+        plenary = db.session.get(Session, plenary_id)
+        started = [b for b in plenary.breakouts if b.status is SessionStatus.SCHEDULED]
+        for breakout in started:
+            breakout.status = SessionStatus.LIVE
+            breakout.opened_at = utcnow()
+    for breakout in started:
+        for member in breakout.members:
+            _move(member.id, breakout, _("You are now in the breakout %(title)s.", title=breakout.title))
+    _announce_session(plenary, "state")
+    return started
+
+
+def move_person(actor: User, plenary_id: int, breakout_id: int, user_id: int) -> Session:
+    plenary = _facilitated(actor, plenary_id)
+    breakout = db.session.get(Session, breakout_id)
+    if breakout is None or breakout.parent_id != plenary.id:
+        raise ValidationFailed({"": _("Choose a breakout of this plenary.")})
+    people = _event_people(breakout.event, [user_id])
+    with write_transaction():
+        breakout = db.session.get(Session, breakout_id)
+        _assign(breakout.parent, breakout, people)
+    if breakout.is_live:
+        _move(user_id, breakout, _("The facilitator moved you to the breakout %(title)s.", title=breakout.title))
+    _announce_session(breakout.parent, "state")
+    return breakout
+
+
+def end_breakouts(actor: User, plenary_id: int) -> None:
+    plenary = _facilitated(actor, plenary_id)
+    with write_transaction():
+        plenary = db.session.get(Session, plenary_id)
+        ended = [b for b in plenary.breakouts if b.is_live]
+        for breakout in ended:
+            breakout.status = SessionStatus.CLOSED
+            breakout.closed_at = utcnow()
+    for breakout in ended:
+        for member in breakout.members:
+            _move(member.id, plenary, _("The breakouts have ended: back to the plenary."))
+        _announce_session(breakout, "state")
+    _announce_session(plenary, "state")
+
+
+def set_proposal_lock(actor: User, session_id: int, proposal_id: int, locked: bool) -> None:
+    session = _facilitated(actor, session_id)
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.event_id != session.event_id:
+        raise NotFound(_("The page or data you are looking for does not exist."))
+    with write_transaction():
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.locked = locked
+        proposal.locked_by_id = actor.id if locked else None
+        proposal.locked_at = utcnow() if locked else None
+    _announce_locks(session, [proposal])
+
+
+def set_session_lock(actor: User, session_id: int, locked: bool) -> None:
+    session = _facilitated(actor, session_id)
+    with write_transaction():
+        session = db.session.get(Session, session_id)
+        session.locked = locked
+    _announce_locks(session, proposals_of(session))
+
+
+def set_spotlight(actor: User, session_id: int, proposal_id: int | None, item_id: int | None) -> None:
+    session = _facilitated(actor, session_id)
+    if proposal_id is not None:
+        proposal = db.session.get(Proposal, proposal_id)
+        if proposal is None or proposal.event_id != session.event_id:
+            raise ValidationFailed({"spotlight": _("Choose a proposal of this event.")})
+    if item_id is not None:
+        item = db.session.get(ProposalItem, item_id)
+        if item is None or item.proposal_id != proposal_id:
+            raise ValidationFailed({"spotlight": _("Choose an item of that proposal.")})
+    with write_transaction():
+        session = db.session.get(Session, session_id)
+        session.spotlight_proposal_id = proposal_id
+        session.spotlight_item_id = item_id if proposal_id is not None else None
+    _announce_session(session, "spotlight")
+
+
+def start_timer(actor: User, session_id: int, minutes: str, label: str) -> None:
+    session = _facilitated(actor, session_id)
+    if not minutes.strip().isdigit() or not 1 <= int(minutes) <= MAX_TIMER_MINUTES:
+        raise ValidationFailed({"minutes": _("A timer runs 1 to %(max)d minutes.", max=MAX_TIMER_MINUTES)})
+    text = _text(label, 200, "label")
+    with write_transaction():
+        session = db.session.get(Session, session_id)
+        session.timer_label = text
+        session.timer_ends_at = utcnow() + timedelta(minutes=int(minutes))
+    _announce_session(session, "timer")
+
+
+def stop_timer(actor: User, session_id: int) -> None:
+    session = _facilitated(actor, session_id)
+    with write_transaction():
+        session = db.session.get(Session, session_id)
+        session.timer_ends_at = None
+        session.timer_label = ""
+    _announce_session(session, "timer")
+
+
+def set_announcement(actor: User, session_id: int, text: str) -> None:
+    session = _facilitated(actor, session_id)
+    message = _text(text, 500, "announcement")
+    with write_transaction():
+        session = db.session.get(Session, session_id)
+        session.announcement = message
+        session.announcement_at = utcnow() if message else None
+    _announce_session(session, "announcement")
+
+
+def record_agreement(actor: User, session_id: int, proposal_id: int, decision: str, note: str) -> Agreement:
+    """Sepakat / sepakat dengan catatan / belum sepakat (note required for the last two)."""
+    session = _facilitated(actor, session_id)
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or proposal.event_id != session.event_id:
+        raise NotFound(_("The page or data you are looking for does not exist."))
+    if decision not in AgreementDecision._value2member_map_:
+        raise ValidationFailed({"decision": _("Choose a decision.")})
+    kind = AgreementDecision(decision)
+    text = _text(note, 2000, "note", required=kind.requires_note)
+    with write_transaction():
+        revision = _bump_revision(proposal_id)
+        for earlier in db.session.scalars(
+            sa.select(Agreement).where(
+                Agreement.session_id == session_id,
+                Agreement.proposal_id == proposal_id,
+                Agreement.superseded_at.is_(None),
+            )
+        ):
+            earlier.superseded_at = utcnow()
+        agreement = Agreement(
+            session_id=session_id, proposal_id=proposal_id, decision=kind, note=text, recorded_by_id=actor.id
+        )
+        db.session.add(agreement)
+        db.session.get(Proposal, proposal_id).status = DECISION_STATUS[kind]
+    announce(ChangeResult(proposal_id=proposal_id, revision=revision, actor=actor, status_changed=True))
+    _announce_session(session, "agreements")
+    return agreement
+
+
+# ---- Announcements --------------------------------------------------------------------------
+
+
+def _move(user_id: int, session: Session, message: str) -> None:
+    from workspace.realtime.broadcast import emit_to_user
+
+    emit_to_user(
+        user_id, "session:moved", {"session_id": session.id, "message": message, "url": f"/sesi/{session.id}?pindah=1"}
+    )
+
+
+def _announce_session(session: Session, part: str) -> None:
+    from workspace.realtime.broadcast import emit_session_part
+
+    emit_session_part(session, part)
+
+
+def _announce_event(event_id: int) -> None:
+    from workspace.realtime.broadcast import emit_event_sessions
+
+    emit_event_sessions(event_id)
+
+
+def _announce_locks(session: Session, proposals: list[Proposal]) -> None:
+    from workspace.realtime.broadcast import emit_lock_change
+
+    for proposal in proposals:
+        emit_lock_change(proposal)
+    _announce_session(session, "proposals")
