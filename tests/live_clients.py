@@ -44,7 +44,14 @@ class LiveClient:
     def _new_socket(self) -> socketio.Client:
         client = socketio.Client(reconnection=False)
         client.on("proposal:changed", self._on_change)
-        for name in ("proposal:presence", "proposal:focus"):
+        for name in (
+            "proposal:presence",
+            "proposal:focus",
+            "session:moved",
+            "session:changed",
+            "proposal:lock",
+            "notifications:count",
+        ):
             client.on(name, self._recorder(name))
         return client
 
@@ -91,6 +98,10 @@ class LiveClient:
         response = self.http.get(f"{self.base_url}{path}", timeout=30, headers={"HX-Request": "true"})
         response.raise_for_status()
         return response.text
+
+    def received(self, name: str) -> list[Any]:
+        with self.lock:
+            return [payload for event, payload in self.events if event == name]
 
     def revisions(self) -> list[int]:
         with self.lock:

@@ -112,3 +112,11 @@ def test_language_switch_ignores_unknown_languages(client: FlaskClient) -> None:
     token = csrf_token_of(client)
     client.post("/bahasa", data={"language": "xx", "next": "https://evil.example", "csrf_token": token})
     assert "Masuk ke Sinergi" in client.get("/masuk").get_data(as_text=True)
+
+
+def test_one_shared_address_does_not_block_a_room_signing_in(world: World, client: FlaskClient) -> None:
+    """A hotel's laptops can share one public address: the tight limit is per account."""
+    for _ in range(10):
+        post_login(client, world.participant.username, "salah")
+    assert post_login(client, world.participant.username, PASSWORD).status_code == 429
+    assert post_login(client, world.reviewer.username, PASSWORD).status_code == 302

@@ -51,8 +51,19 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def login_address_rate_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def address_and_username() -> str:
+    """Attempts on one account from one address: a hotel's laptops may share one public address,
+    so the tight limit is per account, and a looser one per address stops password spraying."""
+    return f"{request.remote_addr}|{request.form.get('username', '').strip().lower()[:80]}"
+
+
 @blueprint.route("/masuk", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, key_func=address_and_username, methods=["POST"])
+@limiter.limit(login_address_rate_limit, methods=["POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("events.index"))

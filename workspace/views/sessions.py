@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workspace.extensions import db
-from workspace.models import Session, SessionStatus
+from workspace.models import ProposalItem, Session, SessionStatus
 from workspace.permissions import can_facilitate
 from workspace.services import facilitation
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError
@@ -183,6 +183,10 @@ def lock(session_id: int) -> object:
 def set_spotlight(session_id: int) -> object:
     proposal_id = _optional_id(request.form.get("proposal"))
     item_id = _optional_id(request.form.get("item"))
+    if item_id is not None and proposal_id is None:
+        # One item chosen: its proposal is the one in the spotlight.
+        item = db.session.get(ProposalItem, item_id)
+        proposal_id = item.proposal_id if item is not None else None
     return _act(session_id, lambda: facilitation.set_spotlight(current_user, session_id, proposal_id, item_id))
 
 

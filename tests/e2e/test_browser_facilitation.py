@@ -1,0 +1,92 @@
+"""Browser: the facilitator spotlights and locks; a participant's screen follows without reload."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import screenshot
+from tests.e2e.test_browser_coediting import LIVE_BOUND_MS, first_sub_item, open_proposal
+from tests.e2e.test_browser_login import sign_in
+from tests.servers import RunningServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+
+def open_session(browser, server: RunningServer, username: str, viewport=(1440, 900)):
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    page = context.new_page()
+    sign_in(page, server, username)
+    page.wait_for_url(f"{server.url}/rakor/*")
+    page.get_by_role("link", name="Gabung").first.click()
+    page.wait_for_url(re.compile(r".*/sesi/\d+$"))
+    return context, page
+
+
+def test_spotlight_and_lock_reach_the_participant(browser, live_server: RunningServer) -> None:
+    from playwright.sync_api import expect
+
+    facilitator_context, console = open_session(browser, live_server, "fasilitator")
+    participant_context, room = open_session(browser, live_server, "peserta.sambas")
+    editor_context, proposal_page = open_proposal(browser, live_server, "peserta.sambas")
+    sambas_id = proposal_page.evaluate("document.body.dataset.proposalId")
+    item = first_sub_item(proposal_page)
+    expect(proposal_page.locator(f"#item-{item}-target")).to_be_visible()
+
+    # Spotlight: the participant's session room shows the proposal.
+    spot_form = console.locator("form.console-form").filter(has=console.locator("#spotlight-proposal"))
+    spot_form.locator("select[name=proposal]").select_option(sambas_id)
+    spot_form.get_by_role("button", name="Sorotan").click()
+    spotlight = room.locator("section.spotlight")
+    expect(spotlight).to_contain_text("Badan Kesatuan Bangsa dan Politik Kabupaten Sambas", timeout=LIVE_BOUND_MS)
+    expect(spotlight).to_have_attribute("data-proposal-id", sambas_id)
+
+    # Timer and announcement, on every screen.
+    timer_form = console.locator("form.console-form").filter(has=console.locator("#timer-minutes"))
+    timer_form.locator("input[name=minutes]").fill("15")
+    timer_form.locator("input[name=label]").fill("Sinkronisasi Sambas")
+    timer_form.get_by_role("button", name="Mulai").click()
+    expect(room.locator(".timer-clock")).to_have_text(re.compile(r"1[45]:\d\d"), timeout=LIVE_BOUND_MS)
+    console.locator("#announcement-text").fill("Rehat kopi pukul 10.00")
+    console.get_by_role("button", name="Umumkan").click()
+    expect(room.locator(".announcement")).to_have_text("Rehat kopi pukul 10.00", timeout=LIVE_BOUND_MS)
+    screenshot(room, "08-participant-session-room")
+    screenshot(console, "09-facilitator-console")
+
+    # Lock: the open proposal page disables editing without a reload.
+    body = proposal_page.locator("body")
+    expect(body).to_have_attribute("data-can-edit", "true")
+    lock_form = console.locator("form.console-form").filter(has=console.locator("#lock-proposal"))
+    lock_form.locator("select[name=proposal]").select_option(sambas_id)
+    lock_form.get_by_role("button", name="Terapkan").click()
+    expect(body).to_have_attribute("data-can-edit", "false", timeout=LIVE_BOUND_MS)
+    expect(proposal_page.locator(f"#proposal-{sambas_id}-status")).to_contain_text("Terkunci")
+    expect(proposal_page.locator(".row-actions").first).to_be_hidden()
+    proposal_page.locator(f"#item-{item}-target").click()
+    expect(proposal_page.locator("form.field-editor")).to_have_count(0)
+    # A forged edit from that page is refused by the server.
+    status = proposal_page.evaluate(
+        """async ([item]) => {
+            const token = document.querySelector('meta[name=csrf-token]').content;
+            const response = await fetch(`/usulan/butir/${item}/ubah/target`, {method: 'POST',
+              headers: {'X-CSRFToken': token, 'HX-Request': 'true', 'Content-Type': 'application/x-www-form-urlencoded'},
+              body: 'value=99&base=4'});
+            return response.status;
+        }""",
+        [item],
+    )
+    assert status == 403
+    screenshot(proposal_page, "10-proposal-locked")
+
+    projector_context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    projector = projector_context.new_page()
+    sign_in(projector, live_server, "proyektor")
+    projector.wait_for_url(f"{live_server.url}/rakor/*")
+    session_id = room.evaluate("document.body.dataset.sessionId")
+    projector.goto(f"{live_server.url}/sesi/{session_id}/proyektor")
+    expect(projector.locator("section.spotlight")).to_contain_text("Kabupaten Sambas")
+    expect(projector.locator(".timer-clock")).to_have_text(re.compile(r"1[45]:\d\d"))
+    screenshot(projector, "11-projector-view")
+    for context in (facilitator_context, participant_context, editor_context, projector_context):
+        context.close()
