@@ -70,7 +70,8 @@ def test_spotlight_and_lock_reach_the_participant(browser, live_server: RunningS
         """async ([item]) => {
             const token = document.querySelector('meta[name=csrf-token]').content;
             const response = await fetch(`/usulan/butir/${item}/ubah/target`, {method: 'POST',
-              headers: {'X-CSRFToken': token, 'HX-Request': 'true', 'Content-Type': 'application/x-www-form-urlencoded'},
+              headers: {'X-CSRFToken': token, 'HX-Request': 'true',
+                        'Content-Type': 'application/x-www-form-urlencoded'},
               body: 'value=99&base=4'});
             return response.status;
         }""",
