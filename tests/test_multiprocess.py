@@ -108,6 +108,22 @@ def test_two_processes_behave_as_one(cluster: dict) -> None:
     first = on_a.edit(item, "location", "Kecamatan Tebas", base)
     second = on_b.edit(item, "location", "Kecamatan Paloh", base)
     assert (first.status_code, second.status_code) == (200, 409)
+
+    # A comment made through B reaches A.
+    reviewer_on_b = LiveClient(cluster["b"].url, "peninjau", DEMO_PASSWORD)
+    assert reviewer_on_b.post(f"/usulan/{proposal_id}/komentar", {"body": "Dari proses B"}).status_code == 200
+    assert wait_until(lambda: any("Dari proses B" in html for change in on_a.changes for html in change["threads"]))
+
+    # A facilitator on B locks the proposal and spotlights it: screens on A follow.
+    facilitator_on_b = LiveClient(cluster["b"].url, "fasilitator", DEMO_PASSWORD)
+    plenary = int(facilitator_on_b.get("/rakor/1").split('href="/sesi/')[1].split('"')[0])
+    assert on_a.sio.call("session:join", {"session_id": plenary}, timeout=10)["ok"]
+    assert facilitator_on_b.post(f"/sesi/{plenary}/kunci", {"proposal": proposal_id, "locked": "1"}).status_code == 204
+    assert wait_until(lambda: any(lock["locked"] for lock in on_a.received("proposal:lock")))
+    assert facilitator_on_b.post(f"/sesi/{plenary}/sorot", {"proposal": proposal_id}).status_code == 204
+    assert wait_until(lambda: any(change["part"] == "spotlight" for change in on_a.received("session:changed")))
+    refused = on_a.edit(item, "unit", "Dokumen", tree[(item, "unit")])
+    assert refused.status_code == 403  # the lock holds on A too
     on_a.disconnect()
     on_b.disconnect()
 
