@@ -114,3 +114,13 @@ class LiveClient:
                 return True
             time.sleep(0.02)
         return False
+
+
+def wait_until(condition, timeout: float = 10.0) -> bool:
+    """Poll a condition (a functional bound for live delivery, not a benchmark)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False

@@ -128,24 +128,21 @@ def test_flask_backup_while_the_app_runs_and_restore(tmp_path: Path, sqlite_serv
 
     target = tmp_path / "backup.sqlite3"
     env = {**os.environ, "DATABASE_URL": live_database, "SINERGI_INSTANCE_PATH": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "workspace:create_app()", "backup", str(target)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+
+    def flask_backup() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "workspace:create_app()", "backup", str(target)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    result = flask_backup()
     assert result.returncode == 0, result.stderr
     assert "Backup written" in result.stdout
-    again = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "workspace:create_app()", "backup", str(target)],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = flask_backup()
     assert again.returncode != 0 and "exists already" in again.stderr
 
     # Restore: serve the backup as the database and find the edit.

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.databases import query
-from tests.live_clients import LiveClient, cell_values
+from tests.live_clients import LiveClient, cell_values, wait_until
 from tests.servers import RunningServer, start_server
 from workspace.services.demo import DEMO_PASSWORD
 
@@ -59,15 +59,6 @@ def client_on(server: RunningServer, username: str, proposal_id: int) -> LiveCli
     client.connect()
     assert client.join(proposal_id)["ok"]
     return client
-
-
-def wait_until(condition, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def latest(client: LiveClient, name: str) -> object:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.databases import query
-from tests.live_clients import LiveClient
+from tests.live_clients import LiveClient, wait_until
 from tests.servers import start_server
 from workspace.services.demo import DEMO_PASSWORD
 
@@ -32,15 +32,6 @@ REGIONS = [
     "singkawang",
 ]
 PEOPLE = [f"peserta.{r}" for r in REGIONS] + [f"kesbangpol.{r}" for r in REGIONS[:6]]
-
-
-def wait_for(condition, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_twenty_people_in_three_breakouts(tmp_path: Path, live_database: str, server_async_mode: str) -> None:
@@ -74,7 +65,7 @@ def test_twenty_people_in_three_breakouts(tmp_path: Path, live_database: str, se
         for title, members in groups.items():
             for username in members:
                 client = clients[username]
-                assert wait_for(lambda c=client: c.received("session:moved")), username
+                assert wait_until(lambda c=client: c.received("session:moved")), username
                 moved = client.received("session:moved")[-1]
                 assert moved["session_id"] == breakout_ids[title], username
                 assert client.sio.call("session:join", {"session_id": moved["session_id"]}, timeout=10)["ok"]
@@ -98,7 +89,7 @@ def test_twenty_people_in_three_breakouts(tmp_path: Path, live_database: str, se
                         if key.endswith("-announcement") and "Pesan untuk" in html
                     ]
 
-                assert wait_for(lambda a=announcements: len(a()) >= 1), username
+                assert wait_until(lambda a=announcements: len(a()) >= 1), username
                 time.sleep(0.05)
                 heard = announcements()
                 assert len(heard) == 1 and f"Pesan untuk {title}" in heard[0], (username, heard)
