@@ -21,6 +21,7 @@ from workspace.models import (
     ProposalItem,
     ProposalStatus,
     Session,
+    SessionStatus,
 )
 
 
@@ -315,3 +316,41 @@ def test_every_session_change_is_broadcast(loose_app: Flask, loose_world: World)
     moved = last("session:moved")
     assert moved["url"].startswith("/sesi/") and "Ideologi" in moved["message"]
     watcher.disconnect()
+
+
+def test_facilitator_creates_a_session_with_its_agenda(world: World, login_as: Callable) -> None:
+    from tests.conftest import csrf_token_of
+
+    facilitator = login_as(world.facilitator)
+    token = csrf_token_of(facilitator, f"/rakor/{world.event.id}")
+    data = {"title": "Pleno II: Perumusan Kesepakatan", "agenda_title": ["Paparan", "Tanya jawab", ""],
+            "agenda_minutes": ["30", "45", ""], "csrf_token": token}
+    response = facilitator.post(f"/rakor/{world.event.id}/sesi", data=data)
+    assert response.status_code == 302
+    session = db.session.scalar(sa.select(Session).where(Session.title.like("Pleno II%")))
+    assert [(a.title, a.duration_minutes) for a in session.agenda_items] == [("Paparan", 30), ("Tanya jawab", 45)]
+    assert session.status is SessionStatus.SCHEDULED
+    before = state()
+    for bad in ({"title": ""}, {"title": "x" * 201}, {"title": "Ok", "agenda_title": ["A"], "agenda_minutes": ["999"]}):
+        facilitator.post(f"/rakor/{world.event.id}/sesi", data={**bad, "csrf_token": token})
+    assert state() == before
+    participant = login_as(world.participant)
+    response = participant.post(f"/rakor/{world.event.id}/sesi", data={"title": "Sesi liar",
+                                                                        "csrf_token": csrf_token_of(participant, "/")})
+    assert response.status_code == 302 and state() == before
+
+
+def test_attendance_is_broadcast_to_the_session(loose_app: Flask, loose_world: World) -> None:
+    with loose_app.app_context():
+        session_id = make_session(db.session.merge(loose_world.event)).id
+    facilitator_http = loose_app.test_client()
+    login(facilitator_http, loose_world.facilitator.username)
+    console = socketio.test_client(loose_app, flask_test_client=facilitator_http)
+    console.emit("session:join", {"session_id": session_id}, callback=True)
+    console.get_received()
+    participant = loose_app.test_client()
+    login(participant, loose_world.participant.username)
+    participant.get(f"/sesi/{session_id}")
+    changes = [e["args"][0] for e in console.get_received() if e["name"] == "session:changed"]
+    assert changes and "Budi Peserta" in changes[-1]["fragments"][f"session-{session_id}-attendance"]
+    console.disconnect()

@@ -111,3 +111,15 @@ def test_postgresql_is_available_for_the_suite() -> None:
     if not POSTGRES_URL:
         skip_or_fail("TEST_DATABASE_URL is not set: the suite ran on SQLite only")
     assert postgres_reachable(POSTGRES_URL), f"PostgreSQL at {POSTGRES_URL} does not answer"
+
+
+def test_nothing_outside_the_entry_points_imports_an_async_server() -> None:
+    """eventlet is the default, gevent the alternative: only app.py and wsgi.py may import them."""
+    import re
+
+    offenders = [
+        str(path.relative_to(PROJECT_ROOT))
+        for path in (PROJECT_ROOT / "workspace").rglob("*.py")
+        if re.search(r"^\s*(import|from)\s+(eventlet|gevent|psycogreen)\b", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert offenders == []
