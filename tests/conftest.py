@@ -261,6 +261,17 @@ def live_server(tmp_path: Path, live_database: str, server_async_mode: str) -> I
     server.stop()
 
 
+@pytest.fixture
+def browser_server(tmp_path: Path, live_database: str) -> Iterator[servers.RunningServer]:
+    """The real app for browser tests, as `make run` serves it (eventlet). The browser tests check
+    the front end; the real-server socket tests run under both eventlet and gevent."""
+    instance = tmp_path / "browser-instance"
+    instance.mkdir()
+    server = servers.start_server(instance, live_database, {"SINERGI_ASYNC": "eventlet"})
+    yield server
+    server.stop()
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -63,9 +63,8 @@
     if (!peopleUrl || !field.matches || !field.matches("textarea[data-mentions]")) { return; }
     var before = field.value.slice(0, field.selectionStart);
     var match = /(^|\s)@([\w.-]{1,40})$/.exec(before);
-    closeMentions();
     var query = ++mentionQuery;
-    if (!match) { return; }
+    if (!match) { closeMentions(); return; }  // otherwise the list stays until the new answer replaces it
     fetch(peopleUrl + "?q=" + encodeURIComponent(match[2]), {credentials: "same-origin"})
       .then(function (response) { return response.ok ? response.json() : []; })
       .then(function (people) {

@@ -46,11 +46,11 @@ def open_editor(page, item_id: str, field: str):
     return cell, editor
 
 
-def test_two_people_co_edit_live(browser, live_server: RunningServer) -> None:
+def test_two_people_co_edit_live(browser, browser_server: RunningServer) -> None:
     from playwright.sync_api import expect
 
-    context_a, page_a = open_proposal(browser, live_server, "peserta.sambas")
-    context_b, page_b = open_proposal(browser, live_server, "kesbangpol.sambas")
+    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
+    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
     item = first_sub_item(page_a)
 
     # Presence: each sees the other.
@@ -107,11 +107,11 @@ def test_two_people_co_edit_live(browser, live_server: RunningServer) -> None:
     context_b.close()
 
 
-def test_a_page_that_was_offline_catches_up(browser, live_server: RunningServer) -> None:
+def test_a_page_that_was_offline_catches_up(browser, browser_server: RunningServer) -> None:
     from playwright.sync_api import expect
 
-    context_a, page_a = open_proposal(browser, live_server, "peserta.sambas")
-    context_b, page_b = open_proposal(browser, live_server, "kesbangpol.sambas")
+    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
+    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
     item = first_sub_item(page_a)
     page_b.evaluate("window.sinergiSocket.disconnect()")
     expect(page_b.locator("#connection-status")).to_have_attribute("data-state", "offline")
@@ -132,14 +132,14 @@ def test_a_page_that_was_offline_catches_up(browser, live_server: RunningServer)
     context_b.close()
 
 
-def test_reader_has_no_edit_controls(browser, live_server: RunningServer) -> None:
+def test_reader_has_no_edit_controls(browser, browser_server: RunningServer) -> None:
     from playwright.sync_api import expect
 
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
-    sign_in(page, live_server, "peninjau")
-    page.wait_for_url(f"{live_server.url}/rakor/*")
-    page.goto(f"{live_server.url}/rakor/1/usulan")
+    sign_in(page, browser_server, "peninjau")
+    page.wait_for_url(f"{browser_server.url}/rakor/*")
+    page.goto(f"{browser_server.url}/rakor/1/usulan")
     page.locator("#proposal-list a").first.click()
     page.locator("#connection-status[data-state=online]").wait_for(timeout=10_000)
     expect(page.locator(".read-only-notice")).to_be_visible()
@@ -154,13 +154,13 @@ def test_reader_has_no_edit_controls(browser, live_server: RunningServer) -> Non
     context.close()
 
 
-def test_a_missed_broadcast_is_fetched_while_connected(browser, live_server: RunningServer) -> None:
+def test_a_missed_broadcast_is_fetched_while_connected(browser, browser_server: RunningServer) -> None:
     """A broadcast lost while the socket stays up: the next one shows a revision gap, and the page
     fetches what it missed."""
     from playwright.sync_api import expect
 
-    context_a, page_a = open_proposal(browser, live_server, "peserta.sambas")
-    context_b, page_b = open_proposal(browser, live_server, "kesbangpol.sambas")
+    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
+    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
     item = first_sub_item(page_a)
     proposal_id = page_b.evaluate("document.body.dataset.proposalId")
     page_b.evaluate(f"window.sinergiSocket.emit('proposal:leave', {{proposal_id: {proposal_id}}})")

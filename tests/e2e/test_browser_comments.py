@@ -11,11 +11,11 @@ from tests.servers import RunningServer
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
-def test_comment_and_mention_arrive_live(browser, live_server: RunningServer) -> None:
+def test_comment_and_mention_arrive_live(browser, browser_server: RunningServer) -> None:
     from playwright.sync_api import expect
 
-    context_a, reviewer = open_proposal(browser, live_server, "peninjau", via_list=True)
-    context_b, participant = open_proposal(browser, live_server, "peserta.sambas")
+    context_a, reviewer = open_proposal(browser, browser_server, "peninjau", via_list=True)
+    context_b, participant = open_proposal(browser, browser_server, "peserta.sambas")
     badge = participant.locator("#unread-badge")
     expect(badge).to_be_hidden()
 
@@ -23,9 +23,10 @@ def test_comment_and_mention_arrive_live(browser, live_server: RunningServer) ->
     form = reviewer.locator("form.comment-form")
     form.wait_for()
     textarea = form.locator("textarea[name=body]")
-    textarea.press_sequentially("Mohon cek target, @peserta.sa")
+    textarea.press_sequentially("Mohon cek target, @peserta.samb")
     completion = reviewer.locator(".mention-list li", has_text="@peserta.sambas")
     expect(completion).to_have_count(1)
+    expect(reviewer.locator(".mention-list li")).to_have_count(1)  # the answer to the last keystroke
     completion.dispatch_event("mousedown")
     expect(textarea).to_have_value("Mohon cek target, @peserta.sambas ")
     textarea.press_sequentially("terima kasih.")

@@ -24,12 +24,12 @@ def open_session(browser, server: RunningServer, username: str, viewport=(1440, 
     return context, page
 
 
-def test_spotlight_and_lock_reach_the_participant(browser, live_server: RunningServer) -> None:
+def test_spotlight_and_lock_reach_the_participant(browser, browser_server: RunningServer) -> None:
     from playwright.sync_api import expect
 
-    facilitator_context, console = open_session(browser, live_server, "fasilitator")
-    participant_context, room = open_session(browser, live_server, "peserta.sambas")
-    editor_context, proposal_page = open_proposal(browser, live_server, "peserta.sambas")
+    facilitator_context, console = open_session(browser, browser_server, "fasilitator")
+    participant_context, room = open_session(browser, browser_server, "peserta.sambas")
+    editor_context, proposal_page = open_proposal(browser, browser_server, "peserta.sambas")
     sambas_id = proposal_page.evaluate("document.body.dataset.proposalId")
     item = first_sub_item(proposal_page)
     expect(proposal_page.locator(f"#item-{item}-target")).to_be_visible()
@@ -82,10 +82,10 @@ def test_spotlight_and_lock_reach_the_participant(browser, live_server: RunningS
 
     projector_context = browser.new_context(viewport={"width": 1920, "height": 1080})
     projector = projector_context.new_page()
-    sign_in(projector, live_server, "proyektor")
-    projector.wait_for_url(f"{live_server.url}/rakor/*")
+    sign_in(projector, browser_server, "proyektor")
+    projector.wait_for_url(f"{browser_server.url}/rakor/*")
     session_id = room.evaluate("document.body.dataset.sessionId")
-    projector.goto(f"{live_server.url}/sesi/{session_id}/proyektor")
+    projector.goto(f"{browser_server.url}/sesi/{session_id}/proyektor")
     expect(projector.locator("section.spotlight")).to_contain_text("Kabupaten Sambas")
     expect(projector.locator(".timer-clock")).to_have_text(re.compile(r"1[45]:\d\d"))
     screenshot(projector, "11-projector-view")
