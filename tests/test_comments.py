@@ -449,3 +449,44 @@ def test_agency_dashboard_lists_open_items(world: World, clients: dict) -> None:
 def test_reviewer_made_later_is_a_normal_user_too(world: World) -> None:
     reviewer = make_user(world.event, (Role.REVIEWER,), world.agency)
     assert reviewer.roles_in(world.event) == frozenset({Role.REVIEWER})
+
+
+def test_every_comment_action_is_broadcast_with_the_thread(loose_app: Flask, loose_world: World) -> None:
+    loose_app.config["COMMENT_RATE_LIMIT"] = "1000 per minute"
+    clients = {}
+    for key in ("reviewer", "participant", "organiser"):
+        clients[key] = loose_app.test_client()
+        login(clients[key], loose_world.user(key).username)
+    watcher = socketio.test_client(loose_app, flask_test_client=clients["organiser"])
+    watcher.emit("proposal:join", {"proposal_id": loose_world.proposal.id}, callback=True)
+    with loose_app.app_context():
+        item_id = db.session.scalar(sa.select(ProposalItem.id).where(
+            ProposalItem.proposal_id == loose_world.proposal.id, ProposalItem.level == ItemLevel.SUBKEGIATAN))
+    pid = loose_world.proposal.id
+    htmx_post(clients["reviewer"], f"/usulan/{pid}/komentar", {"body": "Utas"})
+    htmx_post(clients["reviewer"], f"/usulan/{pid}/komentar",
+              {"body": "", "item": item_id, "field": "target", "kind": "suggestion", "suggestion": "9"})
+    htmx_post(clients["reviewer"], f"/usulan/{pid}/komentar",
+              {"body": "", "item": item_id, "field": "unit", "kind": "suggestion", "suggestion": "Dokumen"})
+    with loose_app.app_context():
+        thread, accept, reject = db.session.scalars(sa.select(Comment.id).order_by(Comment.id)).all()
+    watcher.get_received()
+    steps = [
+        ("reviewer", f"/komentar/{thread}/ubah", {"body": "Utas (diubah)"}, thread, "Utas (diubah)"),
+        ("participant", f"/komentar/{thread}/balas", {"body": "Balasan"}, thread, "Balasan"),
+        ("participant", f"/komentar/{thread}/selesai", {"resolved": "1"}, thread, "thread resolved"),
+        ("participant", f"/komentar/{accept}/terima", {}, accept, "Saran diterima"),
+        ("participant", f"/komentar/{reject}/tolak", {"reason": "Tidak perlu"}, reject, "Ditolak: Tidak perlu"),
+        ("organiser", f"/komentar/{thread}/sembunyikan", {}, thread, "disembunyikan oleh penyelenggara"),
+        ("reviewer", f"/komentar/{reject}/hapus", {}, reject, "komentar dihapus"),
+    ]
+    revisions = []
+    for actor, path, data, thread_id, text in steps:
+        response = htmx_post(clients[actor], path, data)
+        assert response.status_code == 200, (path, response.get_data(as_text=True))
+        changes = [e["args"][0] for e in watcher.get_received() if e["name"] == "proposal:changed"]
+        assert len(changes) == 1, path
+        assert text in changes[0]["fragments"][f"thread-{thread_id}"], path
+        revisions.append(changes[0]["revision"])
+    assert revisions == list(range(revisions[0], revisions[0] + len(revisions)))
+    watcher.disconnect()
