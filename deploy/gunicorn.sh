@@ -21,6 +21,6 @@ exec "${GUNICORN:-.venv/bin/gunicorn}" \
   --workers 1 \
   --worker-connections "${SINERGI_WORKER_CONNECTIONS:-4000}" \
   --bind "127.0.0.1:${PORT}" \
-  --timeout 60 --graceful-timeout 20 \
+  --timeout 60 --graceful-timeout "${SINERGI_GRACEFUL_TIMEOUT:-20}" \
   --access-logfile - \
   wsgi:app

@@ -30,10 +30,12 @@ _password_hashes: dict[str, str] = {}
 
 
 def set_password(user: User, password: str) -> None:
-    """Hash each distinct test password once: scrypt is slow on purpose, tests make many users."""
+    """Test users get a cheap hash: scrypt (what `User.set_password` uses, see test_foundation) is slow
+    on purpose, and the suite signs people in thousands of times. Verification is the same code path."""
+    from werkzeug.security import generate_password_hash
+
     if password not in _password_hashes:
-        user.set_password(password)
-        _password_hashes[password] = user.password_hash or ""
+        _password_hashes[password] = generate_password_hash(password, method="pbkdf2:sha256:1000")
     user.password_hash = _password_hashes[password]
 
 

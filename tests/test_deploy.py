@@ -32,6 +32,7 @@ def test_the_gunicorn_command_serves_pages_and_sockets(tmp_path: Path, live_data
         "SECRET_KEY": "deploy-test",
         "SINERGI_ASYNC": async_mode,
         "GUNICORN": str(GUNICORN),
+        "SINERGI_GRACEFUL_TIMEOUT": "2",  # the test stops it at once; production waits 20 s
     }
     env.pop("SOCKETIO_MESSAGE_QUEUE", None)
     log = (tmp_path / "gunicorn.log").open("w")

@@ -123,3 +123,12 @@ def test_nothing_outside_the_entry_points_imports_an_async_server() -> None:
         if re.search(r"^\s*(import|from)\s+(eventlet|gevent|psycogreen)\b", path.read_text(encoding="utf-8"), re.M)
     ]
     assert offenders == []
+
+
+def test_passwords_are_hashed_with_scrypt() -> None:
+    from workspace.models import User
+
+    user = User(username="x", name="X")
+    user.set_password("kata-sandi-rahasia")
+    assert user.password_hash.startswith("scrypt:")
+    assert user.check_password("kata-sandi-rahasia") and not user.check_password("salah")
