@@ -8,9 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from flask import current_app
 
-from workspace.models import Revision, User
+from workspace.extensions import db
+from workspace.models import Proposal, Revision, User
+
+
+def bump_revision(proposal_id: int) -> int:
+    """The first statement of every write to a proposal: takes SQLite's write lock or PostgreSQL's
+    row lock, so writers of one proposal are serialised, and returns the new revision number."""
+    db.session.execute(sa.update(Proposal).where(Proposal.id == proposal_id).values(revision=Proposal.revision + 1))
+    return db.session.scalar(sa.select(Proposal.revision).where(Proposal.id == proposal_id)) or 0
 
 
 @dataclass

@@ -42,7 +42,7 @@ from workspace.permissions import (
     is_proposal_owner,
 )
 from workspace.services import editing
-from workspace.services.changes import ChangeResult, announce
+from workspace.services.changes import ChangeResult, announce, bump_revision
 from workspace.services.errors import NotFound, PermissionDenied, ValidationFailed
 from workspace.services.item_fields import FIELDS, FieldInvalid, field_applies, parse_field_value
 from workspace.services.transactions import write_transaction
@@ -215,10 +215,6 @@ def clean_body(raw: str, required: bool = True) -> str:
     return text
 
 
-def _bump(proposal_id: int) -> int:
-    return editing._bump_revision(proposal_id)
-
-
 def _proposal_for_comment(actor: User, proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or not can_view_proposal(actor, proposal):
@@ -298,7 +294,7 @@ def post_comment(
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
-        revision = _bump(proposal.id)
+        revision = bump_revision(proposal.id)
         comment = Comment(
             proposal_id=proposal.id,
             item_id=item.id if item else None,
@@ -366,7 +362,7 @@ def reply(actor: User, comment_id: int, body: str) -> ChangeResult:
     proposal = _proposal_for_comment(actor, root.proposal_id)
     text = clean_body(body)
     with write_transaction():
-        revision = _bump(proposal.id)
+        revision = bump_revision(proposal.id)
         answer = Comment(
             proposal_id=proposal.id,
             item_id=root.item_id,
@@ -419,7 +415,7 @@ def edit_comment(actor: User, comment_id: int, body: str) -> ChangeResult:
     comment = _own_comment(actor, comment_id)
     text = clean_body(body, required=comment.kind is not CommentKind.SUGGESTION)
     with write_transaction():
-        revision = _bump(comment.proposal_id)
+        revision = bump_revision(comment.proposal_id)
         comment = db.session.get(Comment, comment_id)
         comment.body = text
         comment.edited_at = utcnow()
@@ -430,7 +426,7 @@ def delete_comment(actor: User, comment_id: int) -> ChangeResult:
     """The author deletes: a marker stays so the replies keep their context."""
     comment = _own_comment(actor, comment_id)
     with write_transaction():
-        revision = _bump(comment.proposal_id)
+        revision = bump_revision(comment.proposal_id)
         comment = db.session.get(Comment, comment_id)
         comment.deleted_at = utcnow()
         if comment.is_open_suggestion:
@@ -446,7 +442,7 @@ def hide_comment(actor: User, comment_id: int, hidden: bool = True) -> ChangeRes
     if not can_moderate_comments(actor, proposal.event):
         raise PermissionDenied(_("Only the organisers can hide comments."))
     with write_transaction():
-        revision = _bump(comment.proposal_id)
+        revision = bump_revision(comment.proposal_id)
         comment = db.session.get(Comment, comment_id)
         comment.hidden_at = utcnow() if hidden else None
         comment.hidden_by_id = actor.id if hidden else None
@@ -475,7 +471,7 @@ def resolve_thread(actor: User, comment_id: int, resolved: bool = True) -> Chang
     if comment.parent_id is not None:
         raise ValidationFailed({"": _("Only a whole thread can be resolved.")})
     with write_transaction():
-        revision = _bump(comment.proposal_id)
+        revision = bump_revision(comment.proposal_id)
         comment = db.session.get(Comment, comment_id)
         comment.resolved_at = utcnow() if resolved else None
         comment.resolved_by_id = actor.id if resolved else None
@@ -518,7 +514,7 @@ def accept_suggestion(actor: User, comment_id: int, base_text: str | None = None
     )
     if not result.changed:  # the field already holds the suggested value
         with write_transaction():
-            revision = _bump(comment.proposal_id)
+            revision = bump_revision(comment.proposal_id)
             mark_accepted()
         return _thread_change(actor, db.session.get(Comment, comment_id), revision)
     return result
@@ -532,7 +528,7 @@ def reject_suggestion(actor: User, comment_id: int, reason: str) -> ChangeResult
     if len(text) > 500:
         raise ValidationFailed({"reason": _("At most %(max)d characters.", max=500)})
     with write_transaction():
-        revision = _bump(comment.proposal_id)
+        revision = bump_revision(comment.proposal_id)
         comment = db.session.get(Comment, comment_id)
         comment.suggestion_status = SuggestionStatus.REJECTED
         comment.rejection_reason = text
@@ -609,7 +605,7 @@ def give_verdict(actor: User, proposal_id: int, verdict: str, note: str) -> Chan
     if len(text) > MAX_COMMENT_LENGTH:
         raise ValidationFailed({"note": _("At most %(max)d characters.", max=MAX_COMMENT_LENGTH)})
     with write_transaction():
-        revision = _bump(proposal_id)
+        revision = bump_revision(proposal_id)
         db.session.add(
             ReviewVerdict(proposal_id=proposal_id, reviewer_id=actor.id, verdict=kind, note=text, at_revision=revision)
         )

@@ -26,7 +26,7 @@ from workspace.models import (
 )
 from workspace.permissions import can_edit_proposal, can_view_proposal
 from workspace.services.catalog import CODE_PATTERN_BY_LEVEL, parent_code
-from workspace.services.changes import ChangeResult, announce
+from workspace.services.changes import ChangeResult, announce, bump_revision
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from workspace.services.item_fields import (
     FIELDS,
@@ -101,12 +101,6 @@ def _require_edit(actor: User, proposal: Proposal) -> None:
     )
 
 
-def _bump_revision(proposal_id: int) -> int:
-    """The first statement of every write: takes the write lock (SQLite) or the row lock (PostgreSQL)."""
-    db.session.execute(sa.update(Proposal).where(Proposal.id == proposal_id).values(revision=Proposal.revision + 1))
-    return db.session.scalar(sa.select(Proposal.revision).where(Proposal.id == proposal_id)) or 0
-
-
 def _fresh(model: type, object_id: int) -> Any:
     return db.session.execute(
         sa.select(model).where(model.id == object_id).execution_options(populate_existing=True)
@@ -132,7 +126,7 @@ def _record(
 
 def _begin_item_change(actor: User, proposal_id: int, item_id: int) -> tuple[int, ProposalItem]:
     """First steps of every write on an item: bump the revision, re-check rights on fresh rows."""
-    revision_number = _bump_revision(proposal_id)
+    revision_number = bump_revision(proposal_id)
     _require_edit(actor, _fresh(Proposal, proposal_id))
     item = _fresh(ProposalItem, item_id)
     if item is None:
@@ -332,7 +326,7 @@ def add_item(actor: User, proposal_id: int, request: NewItem) -> ChangeResult:
     _require_edit(actor, proposal)
     level, _parent, entry, name, code = _validate_new_item(proposal, request)
     with write_transaction():
-        revision_number = _bump_revision(proposal_id)
+        revision_number = bump_revision(proposal_id)
         proposal = _fresh(Proposal, proposal_id)
         _require_edit(actor, proposal)
         if request.parent_id is not None and _fresh(ProposalItem, request.parent_id) is None:

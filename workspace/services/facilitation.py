@@ -31,8 +31,7 @@ from workspace.models import (
 )
 from workspace.models.base import utcnow
 from workspace.permissions import can_facilitate, can_view_event
-from workspace.services.changes import ChangeResult, announce
-from workspace.services.editing import _bump_revision
+from workspace.services.changes import ChangeResult, announce, bump_revision
 from workspace.services.errors import NotFound, PermissionDenied, ValidationFailed
 from workspace.services.transactions import write_transaction
 
@@ -398,7 +397,7 @@ def record_agreement(actor: User, session_id: int, proposal_id: int, decision: s
     kind = AgreementDecision(decision)
     text = _text(note, 2000, "note", required=kind.requires_note)
     with write_transaction():
-        revision = _bump_revision(proposal_id)
+        revision = bump_revision(proposal_id)
         for earlier in db.session.scalars(
             sa.select(Agreement).where(
                 Agreement.session_id == session_id,
