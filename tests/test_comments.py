@@ -460,14 +460,23 @@ def test_every_comment_action_is_broadcast_with_the_thread(loose_app: Flask, loo
     watcher = socketio.test_client(loose_app, flask_test_client=clients["organiser"])
     watcher.emit("proposal:join", {"proposal_id": loose_world.proposal.id}, callback=True)
     with loose_app.app_context():
-        item_id = db.session.scalar(sa.select(ProposalItem.id).where(
-            ProposalItem.proposal_id == loose_world.proposal.id, ProposalItem.level == ItemLevel.SUBKEGIATAN))
+        item_id = db.session.scalar(
+            sa.select(ProposalItem.id).where(
+                ProposalItem.proposal_id == loose_world.proposal.id, ProposalItem.level == ItemLevel.SUBKEGIATAN
+            )
+        )
     pid = loose_world.proposal.id
     htmx_post(clients["reviewer"], f"/usulan/{pid}/komentar", {"body": "Utas"})
-    htmx_post(clients["reviewer"], f"/usulan/{pid}/komentar",
-              {"body": "", "item": item_id, "field": "target", "kind": "suggestion", "suggestion": "9"})
-    htmx_post(clients["reviewer"], f"/usulan/{pid}/komentar",
-              {"body": "", "item": item_id, "field": "unit", "kind": "suggestion", "suggestion": "Dokumen"})
+    htmx_post(
+        clients["reviewer"],
+        f"/usulan/{pid}/komentar",
+        {"body": "", "item": item_id, "field": "target", "kind": "suggestion", "suggestion": "9"},
+    )
+    htmx_post(
+        clients["reviewer"],
+        f"/usulan/{pid}/komentar",
+        {"body": "", "item": item_id, "field": "unit", "kind": "suggestion", "suggestion": "Dokumen"},
+    )
     with loose_app.app_context():
         thread, accept, reject = db.session.scalars(sa.select(Comment.id).order_by(Comment.id)).all()
     watcher.get_received()

@@ -323,8 +323,12 @@ def test_facilitator_creates_a_session_with_its_agenda(world: World, login_as: C
 
     facilitator = login_as(world.facilitator)
     token = csrf_token_of(facilitator, f"/rakor/{world.event.id}")
-    data = {"title": "Pleno II: Perumusan Kesepakatan", "agenda_title": ["Paparan", "Tanya jawab", ""],
-            "agenda_minutes": ["30", "45", ""], "csrf_token": token}
+    data = {
+        "title": "Pleno II: Perumusan Kesepakatan",
+        "agenda_title": ["Paparan", "Tanya jawab", ""],
+        "agenda_minutes": ["30", "45", ""],
+        "csrf_token": token,
+    }
     response = facilitator.post(f"/rakor/{world.event.id}/sesi", data=data)
     assert response.status_code == 302
     session = db.session.scalar(sa.select(Session).where(Session.title.like("Pleno II%")))
@@ -335,9 +339,10 @@ def test_facilitator_creates_a_session_with_its_agenda(world: World, login_as: C
         facilitator.post(f"/rakor/{world.event.id}/sesi", data={**bad, "csrf_token": token})
     assert state() == before
     participant = login_as(world.participant)
-    response = participant.post(f"/rakor/{world.event.id}/sesi", data={"title": "Sesi liar",
-                                                                        "csrf_token": csrf_token_of(participant, "/")})
-    assert response.status_code == 302 and state() == before
+    response = participant.post(
+        f"/rakor/{world.event.id}/sesi", data={"title": "Sesi liar", "csrf_token": csrf_token_of(participant, "/")}
+    )
+    assert response.status_code == 403 and state() == before
 
 
 def test_attendance_is_broadcast_to_the_session(loose_app: Flask, loose_world: World) -> None:
@@ -354,3 +359,56 @@ def test_attendance_is_broadcast_to_the_session(loose_app: Flask, loose_world: W
     changes = [e["args"][0] for e in console.get_received() if e["name"] == "session:changed"]
     assert changes and "Budi Peserta" in changes[-1]["fragments"][f"session-{session_id}-attendance"]
     console.disconnect()
+
+
+@pytest.mark.parametrize("bad", ["²", "9" * 5000, "-1", "1.5", "١"])
+def test_malformed_ids_are_400_not_500(world: World, login_as: Callable, bad: str) -> None:
+    session = make_session(world.event)
+    facilitator = login_as(world.facilitator)
+    before = state()
+    for path, data in (
+        (f"/sesi/{session.id}/sorot", {"proposal": bad}),
+        (f"/sesi/{session.id}/kesepakatan", {"proposal": bad, "decision": "agreed"}),
+        (f"/sesi/{session.id}/kelompok", {"title": "X", "people": bad, "proposals": bad}),
+    ):
+        assert htmx_post(facilitator, path, data).status_code == 400
+    assert htmx_post(facilitator, f"/sesi/{session.id}/timer", {"minutes": bad}).status_code == 422
+    assert (
+        htmx_post(facilitator, f"/usulan/{world.proposal.id}/komentar", {"body": "x", "item": bad}).status_code == 400
+    )
+    assert state() == before
+
+
+def test_a_plain_form_refusal_is_403_too(world: World, login_as: Callable) -> None:
+    from tests.conftest import csrf_token_of
+
+    session = make_session(world.event)
+    participant = login_as(world.participant)
+    response = participant.post(
+        f"/sesi/{session.id}/pengumuman", data={"text": "Palsu", "csrf_token": csrf_token_of(participant, "/")}
+    )
+    assert response.status_code == 403
+
+
+def test_agreements_only_for_proposals_of_the_session_and_earlier_rounds_kept(world: World, login_as: Callable) -> None:
+    plenary = make_session(world.event)
+    facilitator = login_as(world.facilitator)
+    htmx_post(
+        facilitator,
+        f"/sesi/{plenary.id}/kelompok",
+        {"title": "Ronde 1", "people": [world.participant.id], "proposals": [world.proposal.id]},
+    )
+    htmx_post(facilitator, f"/sesi/{plenary.id}/kelompok/mulai")
+    first = db.session.scalar(sa.select(Session).where(Session.title == "Ronde 1"))
+    response = htmx_post(
+        facilitator, f"/sesi/{first.id}/kesepakatan", {"proposal": world.other_proposal.id, "decision": "agreed"}
+    )
+    assert response.status_code == 422 and "tidak dibahas di sesi ini" in response.get_data(as_text=True)
+    htmx_post(facilitator, f"/sesi/{plenary.id}/kelompok/selesai")
+    htmx_post(
+        facilitator,
+        f"/sesi/{plenary.id}/kelompok",
+        {"title": "Ronde 2", "people": [world.participant.id], "proposals": [world.proposal.id]},
+    )
+    db.session.expire_all()
+    assert [m.id for m in db.session.get(Session, first.id).members] == [world.participant.id]

@@ -14,14 +14,22 @@
     }
   });
 
-  function notice(html, kind) {
+  // Notices are text, never markup: a message may carry what someone typed (a breakout's title).
+  function notice(text, kind) {
     var area = document.getElementById("live-notices");
     if (!area) { return; }
     var item = document.createElement("div");
     item.className = "notice notice-" + (kind || "info");
-    item.innerHTML = html;
+    item.textContent = text;
     area.appendChild(item);
     setTimeout(function () { item.remove(); }, 8000);
+  }
+
+  // The readable text of a server's HTML answer (an error fragment), without rendering it.
+  function textOf(html) {
+    var parsed = new DOMParser().parseFromString(html || "", "text/html");
+    var message = parsed.querySelector("p") || parsed.body;
+    return (message.textContent || "").trim();
   }
 
   // A refused request whose response has nowhere to go (hx-swap="none"): show its message.
@@ -29,7 +37,7 @@
     var xhr = event.detail.xhr;
     if (xhr && xhr.status >= 400 && event.detail.requestConfig &&
         (event.detail.elt.getAttribute("hx-swap") === "none")) {
-      notice(xhr.responseText || ("HTTP " + xhr.status), "error");
+      notice(textOf(xhr.responseText) || ("HTTP " + xhr.status), "error");
     }
   });
 
@@ -50,7 +58,7 @@
 
   // Too many requests: say so, keep what the user typed.
   document.addEventListener("htmx:responseError", function (event) {
-    if (event.detail.xhr.status === 429) { notice(event.detail.xhr.responseText, "error"); }
+    if (event.detail.xhr.status === 429) { notice(textOf(event.detail.xhr.responseText), "error"); }
   });
 
   // @mentions: complete from the event's people.
@@ -164,10 +172,8 @@
       socket.emit("session:join", {session_id: sessionId}, function (answer) {
         if (!answer || !answer.ok) { return; }
         setTimer(answer.timer);
-        // Whatever changed while away: the spotlight is re-fetched from the database.
-        fetch(body.dataset.spotlightUrl || "", {credentials: "same-origin", headers: {"HX-Request": "true"}})
-          .then(function (response) { return response.ok ? response.text() : null; })
-          .then(function (html) { if (html) { replaceById("session-" + sessionId + "-spotlight", html); } });
+        // Whatever changed while away comes with the answer, fresh from the database.
+        Object.keys(answer.fragments || {}).forEach(function (id) { replaceById(id, answer.fragments[id]); });
       });
     });
     socket.on("session:changed", function (message) {
@@ -219,6 +225,9 @@
         markStale(cell, counterpart, change);
       }
       counterpart.replaceWith(cell);
+      for (var fold = cell.closest("details"); fold; fold = fold.parentElement && fold.parentElement.closest("details")) {
+        fold.open = true;  // a comment being edited stays visible in the replaced thread
+      }
     });
   }
 

@@ -91,3 +91,30 @@ def test_spotlight_and_lock_reach_the_participant(browser, browser_server: Runni
     screenshot(projector, "11-projector-view")
     for context in (facilitator_context, participant_context, editor_context, projector_context):
         context.close()
+
+
+def test_a_breakout_title_with_markup_stays_text(browser, browser_server: RunningServer) -> None:
+    """The "you are now in …" notice carries what the facilitator typed: it must not run."""
+    from playwright.sync_api import expect
+
+    facilitator_context, console = open_session(browser, browser_server, "fasilitator")
+    participant_context, room = open_session(browser, browser_server, "peserta.sambas")
+    session_id = console.evaluate("document.body.dataset.sessionId")
+    user_id = room.evaluate("document.body.dataset.userId")
+    proposal_id = room.locator("#session-" + session_id + "-proposals a").first.get_attribute("href").split("/")[-1]
+    title = "<img src=x onerror=\"window.name='pwned'\">"
+    token = console.evaluate("document.querySelector('meta[name=csrf-token]').content")
+    headers = {"X-CSRFToken": token, "HX-Request": "true"}
+    created = console.request.post(
+        f"{browser_server.url}/sesi/{session_id}/kelompok",
+        headers=headers,
+        form={"title": title, "people": user_id, "proposals": proposal_id},
+    )
+    assert created.status == 204
+    assert console.request.post(f"{browser_server.url}/sesi/{session_id}/kelompok/mulai", headers=headers).status == 204
+    notice = room.locator("#live-notices .notice")
+    expect(notice).to_contain_text("<img src=x", timeout=LIVE_BOUND_MS)  # shown as the text typed
+    room.wait_for_url(re.compile(r".*/sesi/\d+\?pindah=1$"))
+    assert room.evaluate("window.name") != "pwned"
+    facilitator_context.close()
+    participant_context.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 
@@ -146,18 +147,32 @@ SESSION_PARTS = {
 }
 
 
+ALL_SESSION_PARTS = ["state", "timer", "spotlight", "announcement", "attendance", "proposals"]
+
+
 def render_session_fragments(session: Any, parts: list[str]) -> dict[str, str]:
+    """Each part with only the data its template needs (the timer needs no proposal tree)."""
+    from sqlalchemy.orm import selectinload
+
+    from workspace.extensions import db
+    from workspace.models import Attendance, User
     from workspace.services import facilitation
     from workspace.services.proposals import load_proposal_tree
 
-    spotlight = load_proposal_tree(session.spotlight_proposal_id) if session.spotlight_proposal_id else None
-    context = {
-        "spotlight_proposal": spotlight,
-        "session": session,
-        "proposals": facilitation.proposals_of(session),
-        "agreements": facilitation.current_agreements(session),
-        "timer": facilitation.timer_state(session),
-    }
+    context: dict[str, Any] = {"session": session, "timer": facilitation.timer_state(session)}
+    if "spotlight" in parts:
+        context["spotlight_proposal"] = (
+            load_proposal_tree(session.spotlight_proposal_id) if session.spotlight_proposal_id else None
+        )
+    if "proposals" in parts:
+        context["proposals"] = facilitation.proposals_of(session)
+        context["agreements"] = facilitation.current_agreements(session)
+    if "attendance" in parts:  # one query for the people and their agencies
+        db.session.scalars(
+            sa.select(Attendance)
+            .where(Attendance.session_id == session.id)
+            .options(selectinload(Attendance.user).selectinload(User.agency))
+        ).all()
     return {f"session-{session.id}-{part}": render_template(f"sessions/_{part}.html", **context) for part in parts}
 
 

@@ -8,10 +8,12 @@ session's room (and to the rooms of the proposals or people it concerns).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from workspace.extensions import db
@@ -170,16 +172,23 @@ def set_status(actor: User, session_id: int, status: SessionStatus) -> Session:
     with write_transaction():
         session = db.session.get(Session, session_id)
         session.status = status
+        ended = []
         if status is SessionStatus.LIVE:
             session.opened_at = session.opened_at or utcnow()
         else:
             session.closed_at = utcnow()
-            for breakout in session.breakouts:
-                if breakout.is_live:
-                    breakout.status = SessionStatus.CLOSED
-                    breakout.closed_at = utcnow()
+            ended = [b for b in session.breakouts if b.is_live]
+            for breakout in ended:
+                breakout.status = SessionStatus.CLOSED
+                breakout.closed_at = utcnow()
+    for breakout in ended:
+        for member in breakout.members:
+            _move(member.id, session, _("The breakouts have ended: back to the plenary."))
+        _announce_session(breakout, "state")
     _announce_session(session, "state")
     _announce_event(session.event_id)
+    if session.locked or any(b.locked for b in ended):  # whether its lock applies changed
+        _announce_locks(session, proposals_of(session))
     return session
 
 
@@ -267,7 +276,7 @@ def _event_proposals(event: Event, proposal_ids: list[int]) -> list[Proposal]:
 def _assign(plenary: Session, breakout: Session, people: list[User]) -> None:
     """A person is in one breakout of a plenary at a time."""
     for other in plenary.breakouts:
-        if other.id != breakout.id:
+        if other.id != breakout.id and other.status is not SessionStatus.CLOSED:  # earlier rounds keep their record
             other.members = [m for m in other.members if m not in people]
     breakout.members = list({m.id: m for m in [*breakout.members, *people]}.values())
 
@@ -357,7 +366,7 @@ def set_spotlight(actor: User, session_id: int, proposal_id: int | None, item_id
 
 def start_timer(actor: User, session_id: int, minutes: str, label: str) -> None:
     session = _facilitated(actor, session_id)
-    if not minutes.strip().isdigit() or not 1 <= int(minutes) <= MAX_TIMER_MINUTES:
+    if not re.fullmatch(r"[0-9]{1,4}", minutes.strip()) or not 1 <= int(minutes) <= MAX_TIMER_MINUTES:
         raise ValidationFailed({"minutes": _("A timer runs 1 to %(max)d minutes.", max=MAX_TIMER_MINUTES)})
     text = _text(label, 200, "label")
     with write_transaction():
@@ -392,6 +401,8 @@ def record_agreement(actor: User, session_id: int, proposal_id: int, decision: s
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.event_id != session.event_id:
         raise NotFound(_("The page or data you are looking for does not exist."))
+    if not session.holds(proposal):
+        raise ValidationFailed({"proposal": _("This proposal is not discussed in this session.")})
     if decision not in AgreementDecision._value2member_map_:
         raise ValidationFailed({"decision": _("Choose a decision.")})
     kind = AgreementDecision(decision)
@@ -417,6 +428,15 @@ def record_agreement(actor: User, session_id: int, proposal_id: int, decision: s
 
 
 # ---- Announcements --------------------------------------------------------------------------
+# After the commit; a failed broadcast is logged, never reported as a failed action (screens catch
+# up when they reconnect).
+
+
+def _safely(send: Callable[[], None]) -> None:
+    try:
+        send()
+    except Exception:
+        current_app.logger.exception("session broadcast failed")
 
 
 def _move(user_id: int, session: Session, message: str) -> None:
@@ -430,18 +450,18 @@ def _move(user_id: int, session: Session, message: str) -> None:
 def _announce_session(session: Session, part: str) -> None:
     from workspace.realtime.broadcast import emit_session_part
 
-    emit_session_part(session, part)
+    _safely(lambda: emit_session_part(session, part))
 
 
 def _announce_event(event_id: int) -> None:
     from workspace.realtime.broadcast import emit_event_sessions
 
-    emit_event_sessions(event_id)
+    _safely(lambda: emit_event_sessions(event_id))
 
 
 def _announce_locks(session: Session, proposals: list[Proposal]) -> None:
     from workspace.realtime.broadcast import emit_lock_change
 
     for proposal in proposals:
-        emit_lock_change(proposal)
+        _safely(lambda p=proposal: emit_lock_change(p))
     _announce_session(session, "proposals")

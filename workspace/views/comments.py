@@ -3,6 +3,8 @@ services.comments, answer with a fragment; the broadcast carries the change to e
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -31,7 +33,7 @@ def per_user() -> str:
 def _int_or_none(value: str | None) -> int | None:
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    if re.fullmatch(r"[0-9]{1,12}", value) is None:
         abort(400)
     return int(value)
 

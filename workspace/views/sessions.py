@@ -3,6 +3,8 @@ services.facilitation call; the broadcast carries the result to every screen."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -27,8 +29,13 @@ def _session(session_id: int) -> Session:
         abort(404)
 
 
+def _is_id(value: str) -> bool:
+    """ASCII digits, at most 12 ("²".isdigit() is true, and int() of 5,000 digits raises)."""
+    return re.fullmatch(r"[0-9]{1,12}", value) is not None
+
+
 def _ids(values: list[str]) -> list[int]:
-    if any(not v.isdigit() for v in values):
+    if any(not _is_id(v) for v in values):
         abort(400)
     return [int(v) for v in values]
 
@@ -36,7 +43,7 @@ def _ids(values: list[str]) -> list[int]:
 def _optional_id(value: str | None) -> int | None:
     if not value:
         return None
-    if not value.isdigit():
+    if not _is_id(value):
         abort(400)
     return int(value)
 
@@ -48,6 +55,8 @@ def _act(session_id: int, action) -> object:  # noqa: ANN001 - a facilitation ca
     except ServiceError as error:
         status = 403 if isinstance(error, PermissionDenied) else 404 if isinstance(error, NotFound) else 422
         if not is_htmx():
+            if status != 422:
+                abort(status)  # a refusal is a refusal, for a plain form too
             flash(error.message, "error")
             return redirect(url_for("sessions.room", session_id=session_id))
         return render_template("proposals/_cell_message.html", message=error.message), status
@@ -110,9 +119,11 @@ def create(event_id: int) -> Response:
     event = event_for_viewer(event_id)
     titles = request.form.getlist("agenda_title")
     minutes = request.form.getlist("agenda_minutes")
-    agenda = [(t, int(m) if m.isdigit() else -1) for t, m in zip(titles, minutes, strict=False)]
+    agenda = [(t, int(m) if re.fullmatch(r"[0-9]{1,4}", m) else -1) for t, m in zip(titles, minutes, strict=False)]
     try:
         session = facilitation.create_session(current_user, event, request.form.get("title", ""), agenda)
+    except PermissionDenied:
+        abort(403)
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("events.home", event_id=event_id))
