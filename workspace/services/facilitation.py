@@ -177,19 +177,32 @@ def set_status(actor: User, session_id: int, status: SessionStatus) -> Session:
             session.opened_at = session.opened_at or utcnow()
         else:
             session.closed_at = utcnow()
-            ended = [b for b in session.breakouts if b.is_live]
-            for breakout in ended:
-                breakout.status = SessionStatus.CLOSED
-                breakout.closed_at = utcnow()
-    for breakout in ended:
-        for member in breakout.members:
-            _move(member.id, session, _("The breakouts have ended: back to the plenary."))
-        _announce_session(breakout, "state")
-    _announce_session(session, "state")
+            ended = _close_live_breakouts(session)
+    _send_home(session, ended)
     _announce_event(session.event_id)
-    if session.locked or any(b.locked for b in ended):  # whether its lock applies changed
+    if session.locked:  # whether its lock applies changed
         _announce_locks(session, proposals_of(session))
     return session
+
+
+def _close_live_breakouts(plenary: Session) -> list[Session]:
+    """Inside the transaction: close the plenary's live breakouts; returns them."""
+    ended = [b for b in plenary.breakouts if b.is_live]
+    for breakout in ended:
+        breakout.status = SessionStatus.CLOSED
+        breakout.closed_at = utcnow()
+    return ended
+
+
+def _send_home(plenary: Session, ended: list[Session]) -> None:
+    """After the commit: everyone of the ended breakouts back to the plenary, every screen told."""
+    for breakout in ended:
+        for member in breakout.members:
+            _move(member.id, plenary, _("The breakouts have ended: back to the plenary."))
+        _announce_session(breakout, "state")
+        if breakout.locked:  # its lock no longer applies
+            _announce_locks(breakout, proposals_of(breakout))
+    _announce_session(plenary, "state")
 
 
 def join(user: User, session_id: int, explicit: bool = False) -> Attendance | None:
@@ -315,15 +328,8 @@ def end_breakouts(actor: User, plenary_id: int) -> None:
     plenary = _facilitated(actor, plenary_id)
     with write_transaction():
         plenary = db.session.get(Session, plenary_id)
-        ended = [b for b in plenary.breakouts if b.is_live]
-        for breakout in ended:
-            breakout.status = SessionStatus.CLOSED
-            breakout.closed_at = utcnow()
-    for breakout in ended:
-        for member in breakout.members:
-            _move(member.id, plenary, _("The breakouts have ended: back to the plenary."))
-        _announce_session(breakout, "state")
-    _announce_session(plenary, "state")
+        ended = _close_live_breakouts(plenary)
+    _send_home(plenary, ended)
 
 
 def set_proposal_lock(actor: User, session_id: int, proposal_id: int, locked: bool) -> None:
