@@ -95,3 +95,11 @@ VERDICT = {
     VerdictKind.APPROVED: _l("Approved"),
     VerdictKind.NEEDS_REVISION: _l("Needs revision"),
 }
+
+ALIGNMENT = {
+    "aligned": _l("Aligned"),
+    "partial": _l("Partly aligned"),
+    "province_only": _l("Province only"),
+    "local_only": _l("Without the province"),
+    "unused": _l("No proposal"),
+}

@@ -58,3 +58,13 @@ def can_manage_event(user: Any, event: Event) -> bool:
 
 def can_moderate_comments(user: Any, event: Event) -> bool:
     return can_manage_event(user, event)
+
+
+def can_export_event(user: Any, event: Event) -> bool:
+    """The whole event's spreadsheets: the secretariat, the facilitators and the reviewers."""
+    return bool(roles_of(user, event) & {Role.ORGANISER, Role.FACILITATOR, Role.REVIEWER})
+
+
+def can_export_proposal(user: Any, proposal: Proposal) -> bool:
+    """One agency's spreadsheet: whoever exports the event, and the agency's own participants."""
+    return can_export_event(user, proposal.event) or is_proposal_owner(user, proposal)

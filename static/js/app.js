@@ -98,6 +98,14 @@
   });
   document.addEventListener("focusout", function () { setTimeout(closeMentions, 150); });
 
+  // Print buttons and selects that submit their form (no inline script: the CSP forbids it).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); }
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
+  });
+
   if (!body.dataset.userId || typeof io === "undefined") {
     return;
   }
@@ -127,6 +135,33 @@
     htmx.process(replacement);
     applyRights(replacement);
     return replacement;
+  }
+
+  // ---- Heavy event views (matrix, national directions): re-fetch, debounced, when a proposal
+  // changes. They join the event's room; the signal carries no data, the fragment is fetched anew.
+  var liveTarget = body.dataset.liveRefresh;
+  var liveEventId = body.dataset.eventId ? parseInt(body.dataset.eventId, 10) : null;
+  if (liveTarget && liveEventId) {
+    var refreshTimer = null;
+    var refresh = function () {
+      refreshTimer = null;
+      htmx.ajax("GET", window.location.pathname + window.location.search, {target: liveTarget, swap: "outerHTML"})
+        .then(function () {
+          var note = document.getElementById("matrix-live-note");
+          if (note) { note.hidden = false; }
+        });
+    };
+    var scheduleRefresh = function () {
+      if (refreshTimer) { clearTimeout(refreshTimer); }
+      refreshTimer = setTimeout(refresh, parseInt(body.dataset.liveDelay || "1500", 10));
+    };
+    var joined = false;
+    socket.on("connect", function () {
+      socket.emit("event:join", {event_id: liveEventId});
+      if (joined) { scheduleRefresh(); }  // a reconnect may have missed changes
+      joined = true;
+    });
+    socket.on("event:proposal-changed", scheduleRefresh);
   }
 
   // ---- Session room and projector: spotlight, timer on the server's clock, announcements -----

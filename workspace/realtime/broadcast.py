@@ -117,6 +117,13 @@ def emit_proposal_change(result: ChangeResult) -> dict[str, Any]:
         },
     }
     socketio.emit("proposal:changed", payload, to=proposal_room(proposal.id))
+    if result.field_name or result.structure_changed or result.status_changed:
+        # The event's heavy views (matrix, national directions) re-fetch themselves, debounced.
+        socketio.emit(
+            "event:proposal-changed",
+            {"proposal_id": proposal.id, "revision": result.revision},
+            to=event_room(proposal.event_id),
+        )
     return payload
 
 

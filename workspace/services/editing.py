@@ -83,11 +83,11 @@ def _load_item_for_edit(actor: User, item_id: int) -> ProposalItem:
     item = db.session.get(ProposalItem, item_id)
     if item is None:
         raise ItemGone(_deleted_message(item_id))
-    _require_edit(actor, item.proposal)
+    require_edit(actor, item.proposal)
     return item
 
 
-def _require_edit(actor: User, proposal: Proposal) -> None:
+def require_edit(actor: User, proposal: Proposal) -> None:
     if not can_view_proposal(actor, proposal):
         raise NotFound(_("The page or data you are looking for does not exist."))
     if can_edit_proposal(actor, proposal):
@@ -101,13 +101,13 @@ def _require_edit(actor: User, proposal: Proposal) -> None:
     )
 
 
-def _fresh(model: type, object_id: int) -> Any:
+def fresh(model: type, object_id: int) -> Any:
     return db.session.execute(
         sa.select(model).where(model.id == object_id).execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
 
-def _record(
+def record_revision(
     actor: User, proposal_id: int, revision_number: int, item_id: int | None, label: str, action: str, **values: object
 ) -> Revision:
     """Write the history row of one change, inside its transaction."""
@@ -127,8 +127,8 @@ def _record(
 def _begin_item_change(actor: User, proposal_id: int, item_id: int) -> tuple[int, ProposalItem]:
     """First steps of every write on an item: bump the revision, re-check rights on fresh rows."""
     revision_number = bump_revision(proposal_id)
-    _require_edit(actor, _fresh(Proposal, proposal_id))
-    item = _fresh(ProposalItem, item_id)
+    require_edit(actor, fresh(Proposal, proposal_id))
+    item = fresh(ProposalItem, item_id)
     if item is None:
         raise ItemGone(_deleted_message(item_id))
     return revision_number, item
@@ -210,7 +210,7 @@ def update_field(
                 their_revision=latest_field_revision(item_id, field_name),
             )
         apply_field_value(item, field_name, new_text)
-        revision = _record(
+        revision = record_revision(
             actor,
             proposal_id,
             revision_number,
@@ -323,13 +323,13 @@ def add_item(actor: User, proposal_id: int, request: NewItem) -> ChangeResult:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         raise NotFound(_("The page or data you are looking for does not exist."))
-    _require_edit(actor, proposal)
+    require_edit(actor, proposal)
     level, _parent, entry, name, code = _validate_new_item(proposal, request)
     with write_transaction():
         revision_number = bump_revision(proposal_id)
-        proposal = _fresh(Proposal, proposal_id)
-        _require_edit(actor, proposal)
-        if request.parent_id is not None and _fresh(ProposalItem, request.parent_id) is None:
+        proposal = fresh(Proposal, proposal_id)
+        require_edit(actor, proposal)
+        if request.parent_id is not None and fresh(ProposalItem, request.parent_id) is None:
             raise ItemGone(_deleted_message(request.parent_id))
         if code and db.session.scalar(
             sa.select(ProposalItem.id).where(ProposalItem.proposal_id == proposal_id, ProposalItem.code == code)
@@ -354,7 +354,7 @@ def add_item(actor: User, proposal_id: int, request: NewItem) -> ChangeResult:
         )
         db.session.add(item)
         db.session.flush()
-        revision = _record(
+        revision = record_revision(
             actor, proposal_id, revision_number, item.id, item_label(item), "create", new_value=item_label(item)
         )
     return _tree_change(actor, proposal_id, revision_number, item.id, revision)
@@ -366,12 +366,12 @@ def delete_item(actor: User, item_id: int) -> ChangeResult:
     proposal_id = item.proposal_id
     with write_transaction():
         revision_number, item = _begin_item_change(actor, proposal_id, item_id)
-        subtree = _subtree(item)
+        subtree = subtree_of(item)
         label = item_label(item)
         details = ", ".join(item_label(i) for i in subtree[1:])
         for node in reversed(subtree):
             db.session.delete(node)
-        revision = _record(
+        revision = record_revision(
             actor,
             proposal_id,
             revision_number,
@@ -383,10 +383,10 @@ def delete_item(actor: User, item_id: int) -> ChangeResult:
     return _tree_change(actor, proposal_id, revision_number, item_id, revision)
 
 
-def _subtree(item: ProposalItem) -> list[ProposalItem]:
+def subtree_of(item: ProposalItem) -> list[ProposalItem]:
     nodes = [item]
     for child in item.children:
-        nodes.extend(_subtree(child))
+        nodes.extend(subtree_of(child))
     return nodes
 
 
@@ -413,7 +413,7 @@ def move_item(actor: User, item_id: int, direction: str) -> ChangeResult:
         siblings[index], siblings[target] = siblings[target], siblings[index]
         for position, sibling in enumerate(siblings):
             sibling.position = position
-        revision = _record(
+        revision = record_revision(
             actor,
             proposal_id,
             revision_number,

@@ -10,6 +10,7 @@ from workspace.models import EventPhase, Proposal, ProposalStatus
 from workspace.permissions import (
     can_comment,
     can_edit_proposal,
+    can_export_proposal,
     can_moderate_comments,
     can_review,
     can_view_proposal,
@@ -51,6 +52,7 @@ def detail(proposal_id: int) -> str:
         proposal=proposal,
         event=proposal.event,
         can_edit=can_edit,
+        can_export=can_export_proposal(current_user, proposal),
         can_comment=can_comment(current_user, proposal),
         can_moderate=can_moderate_comments(current_user, proposal.event),
         can_give_verdict=can_review(current_user, proposal.event) and proposal.event.phase is EventPhase.REVIEW,

@@ -1,0 +1,350 @@
+"""The berita acara kesepakatan: one document per session or for the whole event.
+
+`build_minutes()` gathers and formats everything once; the A4 print view (HTML template
+`outputs/minutes.html`) and the PDF (`minutes_pdf()`, fpdf2 with the DejaVu font vendored in
+`exports/fonts/`, so no system package is needed) both render that same `Minutes` object.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+from sqlalchemy.orm import selectinload
+
+from workspace import labels
+from workspace.extensions import db
+from workspace.formatting import format_rupiah
+from workspace.models import (
+    Agency,
+    Agreement,
+    AgreementDecision,
+    Attendance,
+    Event,
+    ItemLevel,
+    Membership,
+    Proposal,
+    Role,
+    Session,
+    SessionKind,
+    User,
+)
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts" / "dejavu-2.37.3"
+
+
+@dataclass(frozen=True)
+class AttendanceLine:
+    name: str
+    position: str
+    agency: str
+    joined: str
+
+
+@dataclass(frozen=True)
+class ProposalLine:
+    agency: str
+    subkegiatan_count: int
+    budget: int
+    decision: AgreementDecision | None
+    decision_label: str
+    note: str
+    session_title: str
+
+    @property
+    def budget_text(self) -> str:
+        return format_rupiah(self.budget)
+
+
+@dataclass(frozen=True)
+class Signatory:
+    role: str
+    name: str
+    detail: str
+
+
+@dataclass
+class Minutes:
+    event: Event
+    session: Session | None
+    title: str
+    scope_title: str
+    place: str
+    dates: str
+    opening: str
+    attendance: list[AttendanceLine]
+    proposals: list[ProposalLine]
+    signatories: list[Signatory]
+    decision_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_budget(self) -> int:
+        return sum(line.budget for line in self.proposals)
+
+    @property
+    def agreed_budget(self) -> int:
+        agreed = (AgreementDecision.AGREED, AgreementDecision.AGREED_WITH_NOTES)
+        return sum(line.budget for line in self.proposals if line.decision in agreed)
+
+    @property
+    def filename(self) -> str:
+        scope = f"sesi-{self.session.id}" if self.session else "rakor"
+        return f"berita-acara-{self.event.slug}-{scope}.pdf"
+
+
+def _proposals_in_scope(event: Event, session: Session | None) -> list[Proposal]:
+    query = (
+        sa.select(Proposal)
+        .join(Agency, Agency.id == Proposal.agency_id)
+        .where(Proposal.event_id == event.id)
+        .options(selectinload(Proposal.agency), selectinload(Proposal.items))
+        .order_by(Agency.level, Agency.region_code, Agency.kind)
+    )
+    proposals = list(db.session.scalars(query))
+    if session is not None and (session.proposals or session.kind is SessionKind.BREAKOUT):
+        held = {p.id for p in session.proposals}
+        proposals = [p for p in proposals if p.id in held]
+    return proposals
+
+
+def _current_agreements(event: Event, session: Session | None) -> dict[int, Agreement]:
+    """The agreement that stands for each proposal: in this session, or the latest in the event."""
+    query = (
+        sa.select(Agreement)
+        .join(Session, Session.id == Agreement.session_id)
+        .where(Session.event_id == event.id, Agreement.superseded_at.is_(None))
+        .options(selectinload(Agreement.session))
+        .order_by(Agreement.recorded_at, Agreement.id)
+    )
+    if session is not None:
+        query = query.where(Agreement.session_id == session.id)
+    return {agreement.proposal_id: agreement for agreement in db.session.scalars(query)}
+
+
+def _attendance(event: Event, session: Session | None) -> list[AttendanceLine]:
+    query = (
+        sa.select(Attendance)
+        .join(Session, Session.id == Attendance.session_id)
+        .where(Session.event_id == event.id)
+        .options(selectinload(Attendance.user).selectinload(User.agency))
+        .order_by(Attendance.joined_at, Attendance.id)
+    )
+    if session is not None:
+        query = query.where(Attendance.session_id == session.id)
+    first_seen: dict[int, Attendance] = {}
+    for attendance in db.session.scalars(query):
+        first_seen.setdefault(attendance.user_id, attendance)
+    lines = [
+        AttendanceLine(
+            name=attendance.user.name,
+            position=attendance.user.position,
+            agency=attendance.user.agency.name if attendance.user.agency else "",
+            joined=format_datetime(attendance.joined_at, "d MMM yyyy, HH.mm"),
+        )
+        for attendance in first_seen.values()
+    ]
+    return sorted(lines, key=lambda line: (line.agency, line.name))
+
+
+def _signatories(event: Event, proposals: list[Proposal], agreements: dict[int, Agreement]) -> list[Signatory]:
+    recorders = {a.recorded_by_id: a.recorded_by for a in agreements.values()}
+    if not recorders:
+        recorders = {
+            m.user_id: m.user
+            for m in db.session.scalars(
+                sa.select(Membership).where(Membership.event_id == event.id, Membership.role == Role.FACILITATOR)
+            )
+        }
+    people = [
+        Signatory(role=_("Facilitator"), name=user.name, detail=user.position)
+        for user in sorted(recorders.values(), key=lambda u: u.name)
+    ]
+    heads = [
+        Signatory(role=_("Head of %(agency)s", agency=proposal.agency.name), name="", detail="")
+        for proposal in proposals
+    ]
+    return people + heads
+
+
+def _dates(event: Event, session: Session | None) -> str:
+    if session is not None:
+        moment: datetime | None = session.opened_at or session.scheduled_start
+        if moment is not None:
+            return format_date(moment, "full")
+    if event.starts_on == event.ends_on:
+        return format_date(event.starts_on, "full")
+    return f"{format_date(event.starts_on, 'full')} – {format_date(event.ends_on, 'full')}"
+
+
+def build_minutes(event: Event, session: Session | None = None) -> Minutes:
+    proposals = _proposals_in_scope(event, session)
+    agreements = _current_agreements(event, session)
+    not_discussed = _("Not yet discussed")
+    lines = []
+    for proposal in proposals:
+        agreement = agreements.get(proposal.id)
+        subs = [i for i in proposal.items if i.level is ItemLevel.SUBKEGIATAN]
+        lines.append(
+            ProposalLine(
+                agency=proposal.agency.name,
+                subkegiatan_count=len(subs),
+                budget=sum(i.budget or 0 for i in subs),
+                decision=agreement.decision if agreement else None,
+                decision_label=str(labels.AGREEMENT_DECISION[agreement.decision]) if agreement else not_discussed,
+                note=agreement.note if agreement else "",
+                session_title=agreement.session.title if agreement else "",
+            )
+        )
+    counts = Counter(line.decision_label for line in lines)
+    place = ", ".join(part for part in (event.venue, event.city) if part)
+    dates = _dates(event, session)
+    scope_title = session.title if session else _("The whole event")
+    opening = _(
+        "On %(dates)s, at %(place)s, the %(event)s was held with the theme “%(theme)s”. "
+        "The participants discussed and synchronised the proposals for plan year %(year)s and agreed "
+        "on the following.",
+        dates=dates,
+        place=place or "–",
+        event=event.title,
+        theme=event.theme or "–",
+        year=event.plan_year,
+    )
+    return Minutes(
+        event=event,
+        session=session,
+        title=_("Minutes of agreement"),
+        scope_title=scope_title,
+        place=place,
+        dates=dates,
+        opening=opening,
+        attendance=_attendance(event, session),
+        proposals=lines,
+        signatories=_signatories(event, proposals, agreements),
+        decision_counts=dict(counts),
+    )
+
+
+# ---- PDF -------------------------------------------------------------------------------------
+
+
+class _MinutesPDF(FPDF):
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = footer_text
+        self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSansCondensed.ttf"))
+        self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSansCondensed-Bold.ttf"))
+        self.set_margins(18, 16, 18)
+        self.set_auto_page_break(auto=True, margin=18)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("DejaVu", "", 8)
+        self.set_text_color(90, 100, 117)
+        self.cell(0, 5, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="C")
+        self.set_text_color(0, 0, 0)
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    pdf.ln(3)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 9)
+
+
+def minutes_pdf(minutes: Minutes) -> bytes:
+    """An A4 PDF of the berita acara, from the same `Minutes` as the print view."""
+    pdf = _MinutesPDF(footer_text=f"{minutes.title} · {minutes.event.title}"[:140])
+    pdf.set_title(f"{minutes.title} – {minutes.scope_title}")
+    pdf.set_creator("Sinergi")
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.multi_cell(0, 7, minutes.title.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.multi_cell(0, 6, minutes.event.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(0, 5.5, minutes.scope_title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(0, 5.5, minutes.opening, new_x="LMARGIN", new_y="NEXT")
+
+    heading_style = FontFace(emphasis="BOLD", fill_color=(225, 232, 242))
+    _heading(pdf, _("I. Attendance (%(count)d people)", count=len(minutes.attendance)))
+    if minutes.attendance:
+        with pdf.table(
+            col_widths=(8, 50, 44, 50, 24), headings_style=heading_style, line_height=4.6, padding=1
+        ) as table:
+            table.row([_("No."), _("Name"), _("Position"), _("Agency"), _("Time")])
+            for number, line in enumerate(minutes.attendance, start=1):
+                table.row([str(number), line.name, line.position, line.agency, line.joined])
+    else:
+        pdf.multi_cell(0, 5, _("Nobody's attendance was recorded."), new_x="LMARGIN", new_y="NEXT")
+
+    _heading(pdf, _("II. Agreements on the proposals"))
+    with pdf.table(
+        col_widths=(8, 52, 16, 32, 28, 40),
+        headings_style=heading_style,
+        line_height=4.6,
+        padding=1,
+        text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT"),
+    ) as table:
+        table.row([_("No."), _("Agency"), _("Sub-activities"), _("Indicative budget"), _("Agreement"), _("Note")])
+        for number, line in enumerate(minutes.proposals, start=1):
+            table.row(
+                [
+                    str(number),
+                    line.agency,
+                    str(line.subkegiatan_count),
+                    line.budget_text,
+                    line.decision_label,
+                    line.note,
+                ]
+            )
+        table.row(
+            [
+                "",
+                _("Total"),
+                str(sum(p.subkegiatan_count for p in minutes.proposals)),
+                format_rupiah(minutes.total_budget),
+                "",
+                "",
+            ]
+        )
+    pdf.ln(2)
+    pdf.multi_cell(
+        0,
+        5,
+        _("Budget of the agreed proposals: %(amount)s", amount=format_rupiah(minutes.agreed_budget)),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    for label, count in sorted(minutes.decision_counts.items()):
+        pdf.multi_cell(0, 5, f"{label}: {count}", new_x="LMARGIN", new_y="NEXT")
+
+    _heading(pdf, _("III. Signatures"))
+    column_width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
+    for pair_start in range(0, len(minutes.signatories), 2):
+        pair = minutes.signatories[pair_start : pair_start + 2]
+        if pdf.get_y() > pdf.h - 60:
+            pdf.add_page()
+        top = pdf.get_y() + 2
+        for column, signatory in enumerate(pair):
+            x = pdf.l_margin + column * column_width
+            pdf.set_xy(x, top)
+            pdf.set_font("DejaVu", "", 9)
+            pdf.multi_cell(column_width - 4, 4.6, signatory.role, align="C")
+            pdf.set_xy(x, top + 26)
+            pdf.set_font("DejaVu", "B", 9)
+            pdf.multi_cell(column_width - 4, 4.6, signatory.name or "(" + "." * 40 + ")", align="C")
+            pdf.set_font("DejaVu", "", 8)
+            pdf.set_x(x)
+            pdf.multi_cell(column_width - 4, 4.2, signatory.detail or _("NIP.") + " " + "." * 30, align="C")
+        pdf.set_y(top + 42)
+    return bytes(pdf.output())
