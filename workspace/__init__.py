@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from sqlalchemy import event as sa_event
 
 from workspace.config import (
@@ -116,6 +117,18 @@ def _init_web(app: Flask) -> None:
 
     register_template_helpers(app)
     register_blueprints(app)
+
+    @app.before_request
+    def start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def server_timing(response: Any) -> Any:
+        # How long the server worked on the request (bench/ reads it; browsers show it in devtools).
+        started = g.get("request_started")
+        if started is not None:
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return response
 
     @app.after_request
     def security_headers(response: Any) -> Any:

@@ -44,7 +44,7 @@ def directions_overview(event: Event) -> list[DirectionOverview]:
             .join(Agency, Agency.id == Proposal.agency_id)
             .where(Proposal.event_id == event.id)
             .options(selectinload(Proposal.agency))
-            .order_by(Agency.level, Agency.region_code, Agency.kind)
+            .order_by(Agency.region_code, Agency.kind, Agency.name)
         )
     )
     proposal_by_id = {p.id: p for p in proposals}

@@ -105,7 +105,7 @@ def _proposals_in_scope(event: Event, session: Session | None) -> list[Proposal]
         .join(Agency, Agency.id == Proposal.agency_id)
         .where(Proposal.event_id == event.id)
         .options(selectinload(Proposal.agency), selectinload(Proposal.items))
-        .order_by(Agency.level, Agency.region_code, Agency.kind)
+        .order_by(Agency.region_code, Agency.kind, Agency.name)
     )
     proposals = list(db.session.scalars(query))
     if session is not None and (session.proposals or session.kind is SessionKind.BREAKOUT):

@@ -77,18 +77,29 @@ def program_choices() -> list[tuple[str, str]]:
     return [(code, name) for code, name in rows]
 
 
+def _with_trees(query: sa.Select) -> sa.Select:
+    return query.options(
+        selectinload(Proposal.agency),
+        selectinload(Proposal.event),
+        selectinload(Proposal.items).selectinload(ProposalItem.children),
+        selectinload(Proposal.items).selectinload(ProposalItem.directions),
+    )
+
+
 def load_proposal_tree(proposal_id: int) -> Proposal | None:
     """The proposal with its whole tree and tags loaded in a handful of queries."""
-    return db.session.scalar(
+    return db.session.scalar(_with_trees(sa.select(Proposal).where(Proposal.id == proposal_id)))
+
+
+def load_event_trees(event: Event) -> list[Proposal]:
+    """Every proposal of the event with its tree, in the same handful of queries (for exports)."""
+    query = (
         sa.select(Proposal)
-        .where(Proposal.id == proposal_id)
-        .options(
-            selectinload(Proposal.agency),
-            selectinload(Proposal.event),
-            selectinload(Proposal.items).selectinload(ProposalItem.children),
-            selectinload(Proposal.items).selectinload(ProposalItem.directions),
-        )
+        .join(Agency, Agency.id == Proposal.agency_id)
+        .where(Proposal.event_id == event.id)
+        .order_by(Agency.region_code, Agency.kind, Agency.name)
     )
+    return list(db.session.scalars(_with_trees(query)))
 
 
 HISTORY_LENGTH = 100

@@ -147,11 +147,7 @@ def _spreadsheet(event: Event, proposals: list[Proposal], stem: str, kind: str) 
 def export_event(event_id: int, kind: str) -> Response:
     event = event_for_viewer(event_id)
     require(can_export_event(current_user, event))
-    proposals = [
-        proposal_service.load_proposal_tree(p.id)
-        for p in proposal_service.list_proposals(event, proposal_service.ProposalFilters())
-    ]
-    return _spreadsheet(event, [p for p in proposals if p is not None], f"renja-{event.slug}", kind)
+    return _spreadsheet(event, proposal_service.load_event_trees(event), f"renja-{event.slug}", kind)
 
 
 @blueprint.route("/usulan/<int:proposal_id>/ekspor.<any(xlsx, csv):kind>")

@@ -1,0 +1,140 @@
+"""Browser: the matrix follows a live edit, its cells open their items, the berita acara prints on
+A4, and a participant imports a spreadsheet through the preview (Playwright, Debian Chromium)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import screenshot
+from tests.e2e.test_browser_coediting import first_sub_item, open_editor, open_proposal
+from tests.e2e.test_browser_login import sign_in
+from tests.servers import RunningServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+# The matrix re-fetches itself 1.5 s after the last change it hears of: a functional bound.
+MATRIX_BOUND_MS = 6000
+SAMBAS = "61.01"
+
+
+def open_matrix(browser, server: RunningServer, username: str):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, server, username)
+    page.wait_for_url(f"{server.url}/rakor/*")
+    page.get_by_role("link", name="Matriks", exact=True).click()
+    page.wait_for_url(re.compile(r".*/matriks$"))
+    page.errors = errors  # type: ignore[attr-defined]
+    return context, page
+
+
+def rupiah_digits(text: str) -> int:
+    return int(re.sub(r"[^0-9]", "", text))
+
+
+def test_the_matrix_updates_live_and_opens_a_cell(browser, browser_server: RunningServer) -> None:
+    from playwright.sync_api import expect
+
+    matrix_context, matrix = open_matrix(browser, browser_server, "fasilitator")
+    total_cell = matrix.locator(f'#matrix tfoot td[data-region="{SAMBAS}"]')
+    before = rupiah_digits(total_cell.inner_text())
+    assert before > 0
+    expect(matrix.locator("#matrix td.cell.gap").first).to_be_visible()
+    screenshot(matrix, "20-matrix")
+
+    editor_context, editor_page = open_proposal(browser, browser_server, "peserta.sambas")
+    item = first_sub_item(editor_page)
+    old_budget = int(editor_page.locator(f"#item-{item}-budget").get_attribute("data-value") or "0")
+    _cell, editor = open_editor(editor_page, item, "budget")
+    editor.locator("input[name=value]").fill(str(old_budget + 1_234))
+    editor.get_by_role("button", name="Simpan").click()
+    expect(editor_page.locator(f"#item-{item}-budget")).to_have_attribute(
+        "data-value", str(old_budget + 1_234), timeout=3000
+    )
+
+    expected = f"{before + 1_234:,}".replace(",", ".")
+    expect(total_cell).to_have_text(expected, timeout=MATRIX_BOUND_MS)
+    expect(matrix.locator("#matrix-live-note")).to_be_visible()
+
+    # A filled cell of Sambas opens its items beside the matrix, with the new budget.
+    matrix.locator(f'#matrix tr.level-program td.cell.filled[data-region="{SAMBAS}"] a').first.click()
+    detail = matrix.locator("#matrix-cell-detail .cell-items")
+    expect(detail).to_be_visible(timeout=3000)
+    expect(detail).to_contain_text("Kesbangpol Kab. Sambas")
+    screenshot(matrix, "21-matrix-cell-items")
+
+    # Filters re-render the matrix in place and keep it live.
+    matrix.get_by_label("Amanat Presiden").select_option("3")
+    expect(matrix).to_have_url(re.compile(r".*arah=3"))
+    expect(matrix.locator("#matrix tbody tr").first).to_be_visible()
+    assert matrix.errors == [] and editor_page.errors == []  # type: ignore[attr-defined]
+    matrix_context.close()
+    editor_context.close()
+
+
+def test_berita_acara_print_view(browser, browser_server: RunningServer) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    sign_in(page, browser_server, "sekretariat")
+    page.wait_for_url(f"{browser_server.url}/rakor/*")
+    page.get_by_role("link", name="Keluaran").click()
+    page.get_by_role("link", name="Seluruh rakor").first.click()
+    expect(page.locator("#minutes h1")).to_have_text("BERITA ACARA KESEPAKATAN")
+    expect(page.locator("#minutes")).to_contain_text("Kepala Badan Kesatuan Bangsa dan Politik Kabupaten Sambas")
+    screenshot(page, "22-berita-acara")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Unduh PDF").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    with open(download.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    # The print stylesheet hides the toolbar and the top bar.
+    page.emulate_media(media="print")
+    expect(page.locator(".minutes-toolbar")).to_be_hidden()
+    expect(page.locator(".topbar")).to_be_hidden()
+    context.close()
+
+
+def test_a_participant_imports_a_spreadsheet_through_the_preview(
+    browser, browser_server: RunningServer, tmp_path
+) -> None:
+    import io
+
+    import requests
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect
+
+    context, page = open_proposal(browser, browser_server, "peserta.sambas")
+    proposal_id = page.evaluate("document.body.dataset.proposalId")
+    # The participant's own export, with one budget changed, as they would bring it back.
+    cookies = {c["name"]: c["value"] for c in context.cookies()}
+    exported = requests.get(f"{browser_server.url}/usulan/{proposal_id}/ekspor.xlsx", cookies=cookies, timeout=10)
+    workbook = load_workbook(io.BytesIO(exported.content))
+    sheet = workbook.active
+    row = next(r for r in range(6, sheet.max_row + 1) if sheet.cell(row=r, column=3).value == "Sub Kegiatan")
+    code = sheet.cell(row=row, column=1).value
+    sheet.cell(row=row, column=8).value = 321_000_123
+    path = tmp_path / "renja-sambas.xlsx"
+    workbook.save(path)
+
+    page.get_by_role("link", name="Impor", exact=True).click()
+    page.get_by_label("Berkas (XLSX atau CSV)").set_input_files(str(path))
+    page.get_by_role("button", name="Pratinjau").click()
+    preview = page.locator("#import-preview")
+    expect(preview).to_contain_text("1 butir diubah")
+    expect(preview).to_contain_text("Rp 321.000.123")
+    screenshot(page, "23-import-preview")
+    page.get_by_role("button", name="Terapkan impor").click()
+    page.wait_for_url(re.compile(rf".*/usulan/{proposal_id}$"))
+    expect(page.locator(".flash")).to_contain_text("Impor diterapkan")
+    changed_cell = page.locator("td[id$='-budget'][data-value='321000123']")
+    expect(changed_cell).to_have_count(1)
+    expect(changed_cell.locator("xpath=..")).to_contain_text(code)
+    expect(page.locator(f"#proposal-{proposal_id}-history-list")).to_contain_text("mengimpor")
+    context.close()
