@@ -83,9 +83,9 @@ def _init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        return db.session.get(User, int(user_id))
+        from workspace.services.accounts import user_of_login
+
+        return user_of_login(user_id)
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Any:

@@ -26,7 +26,7 @@ from workspace.models.session import (
     session_members,
     session_proposals,
 )
-from workspace.models.user import JoinCode, Membership, Role, User
+from workspace.models.user import JoinCode, LoginSession, Membership, Role, User
 
 __all__ = [
     "Agency",
@@ -45,6 +45,7 @@ __all__ = [
     "EventPhase",
     "ItemLevel",
     "JoinCode",
+    "LoginSession",
     "Membership",
     "NationalDirection",
     "Notification",

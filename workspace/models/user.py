@@ -65,6 +65,13 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
+    # The sign-in this object was loaded through (set by the user loader); part of get_id(), so the
+    # session cookie and the remember-me cookie both name one sign-in that logging out ends.
+    login_token = None  # a plain attribute, not a column
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.login_token}" if self.login_token else str(self.id)
+
     def roles_in(self, event: Event) -> frozenset[Role]:
         return frozenset(m.role for m in self.memberships if m.event_id == event.id)
 
@@ -102,3 +109,18 @@ class JoinCode(db.Model):
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+
+class LoginSession(db.Model):
+    """One sign-in on one browser. Signing out ends it, which also ends that browser's sockets and
+    makes any copy of its cookies worthless (cookie sessions alone cannot be revoked)."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the random token the session cookie carries.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")

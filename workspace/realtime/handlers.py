@@ -4,6 +4,7 @@ and keep presence and focus. Writes never come over the socket; they go over HTT
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,56 @@ from workspace.permissions import can_edit_proposal, can_view_proposal
 from workspace.realtime.broadcast import proposal_room, user_room
 from workspace.realtime.presence import Focus, Viewer, as_payload, current_presence
 from workspace.services.item_fields import FIELDS
+from workspace.views.access import access
+
+# This process's sockets: sid → the sign-in it was opened with (to end it when the sign-in ends),
+# and sid → [tokens, last refill, refused in a row] of its event-rate bucket.
+_socket_logins: dict[str, str] = {}
+_buckets: dict[str, list[float]] = {}
+
+
+def rate_limited(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Per connection, at most SOCKET_EVENT_RATE events a second after a burst of
+    SOCKET_EVENT_BURST: one client cannot flood a room. Refused events get `rate_limited`; a client
+    that keeps flooding after that is disconnected."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        rate = float(current_app.config.get("SOCKET_EVENT_RATE", 10))
+        burst = float(current_app.config.get("SOCKET_EVENT_BURST", 30))
+        now = time.monotonic()
+        bucket = _buckets.setdefault(_sid(), [burst, now, 0])
+        bucket[0] = min(burst, bucket[0] + (now - bucket[1]) * rate)
+        bucket[1] = now
+        if bucket[0] < 1:
+            bucket[2] += 1
+            if bucket[2] > burst:
+                socketio.server.disconnect(_sid(), namespace="/")
+            return _refusal("rate_limited")
+        bucket[0] -= 1
+        bucket[2] = 0
+        return handler(*args, **kwargs)
+
+    return wrapper
+
+
+def disconnect_login(token: str | None) -> None:
+    """Close this process's sockets of a sign-in that just ended (other processes' sweepers
+    close theirs within a heartbeat)."""
+    if not token:
+        return
+    for sid, login in list(_socket_logins.items()):
+        if login == token:
+            socketio.server.disconnect(sid, namespace="/")
+
+
+def _sweep_ended_logins() -> None:
+    from workspace.services.accounts import active_logins
+
+    tokens = set(_socket_logins.values())
+    ended = tokens - active_logins(list(tokens))
+    for token in ended:
+        disconnect_login(token)
 
 
 def releases_db_session(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -51,11 +102,13 @@ def _sid() -> str:
 
 
 @socketio.on("connect")
+@access("signed-in")
 @releases_db_session
 def on_connect(_auth: object = None) -> bool:
     """Refuse a socket without a logged-in session; join the user's own room."""
     if not current_user.is_authenticated:
         return False
+    _socket_logins[_sid()] = current_user.login_token
     join_room(user_room(current_user.id))
     start_presence_keeper(current_app._get_current_object())  # type: ignore[attr-defined]
     return True
@@ -77,6 +130,7 @@ def start_presence_keeper(app: Any) -> None:
             with app.app_context():
                 store = current_presence()
                 try:
+                    _sweep_ended_logins()
                     store.heartbeat()
                     for room in store.rooms_with_departed():
                         proposal_id = int(room.split(":", 1)[1])
@@ -104,6 +158,8 @@ def _emit_focus(room: str, proposal_id: int) -> None:
 
 
 @socketio.on("proposal:join")
+@access("event")
+@rate_limited
 @releases_db_session
 def on_join_proposal(payload: Any = None) -> dict[str, Any]:
     """Join a proposal's room if the user may read the proposal; answer with its current revision."""
@@ -133,6 +189,8 @@ def on_join_proposal(payload: Any = None) -> dict[str, Any]:
 
 
 @socketio.on("proposal:leave")
+@access("event")
+@rate_limited
 @releases_db_session
 def on_leave_proposal(payload: Any = None) -> dict[str, Any]:
     proposal_id = _positive_int(payload, "proposal_id")
@@ -147,6 +205,8 @@ def on_leave_proposal(payload: Any = None) -> dict[str, Any]:
 
 
 @socketio.on("proposal:focus")
+@access("event")
+@rate_limited
 @releases_db_session
 def on_focus(payload: Any = None) -> dict[str, Any]:
     """Someone started editing a field: show their name on it for everyone in the room."""
@@ -171,6 +231,8 @@ def on_focus(payload: Any = None) -> dict[str, Any]:
 
 
 @socketio.on("proposal:blur")
+@access("event")
+@rate_limited
 @releases_db_session
 def on_blur(payload: Any = None) -> dict[str, Any]:
     proposal_id = _positive_int(payload, "proposal_id")
@@ -183,10 +245,13 @@ def on_blur(payload: Any = None) -> dict[str, Any]:
 
 
 @socketio.on("disconnect")
+@access("signed-in")
 @releases_db_session
 def on_disconnect(*_args: Any) -> None:
     """Closing the laptop: the person leaves every room's presence and focus."""
     sid = _sid()
+    _socket_logins.pop(sid, None)
+    _buckets.pop(sid, None)
     for room in current_presence().rooms_of(sid):
         current_presence().leave(room, sid)
         proposal_id = int(room.split(":", 1)[1])
@@ -195,6 +260,8 @@ def on_disconnect(*_args: Any) -> None:
 
 
 @socketio.on("session:join")
+@access("event")
+@rate_limited
 @releases_db_session
 def on_join_session(payload: Any = None) -> dict[str, Any]:
     """Join a session's room (same right as its page); answer with the timer on the server's clock."""
@@ -221,6 +288,8 @@ def on_join_session(payload: Any = None) -> dict[str, Any]:
 
 
 @socketio.on("event:join")
+@access("event")
+@rate_limited
 @releases_db_session
 def on_join_event(payload: Any = None) -> dict[str, Any]:
     from workspace.models import Event

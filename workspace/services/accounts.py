@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workspace.extensions import db
-from workspace.models import Agency, Event, Membership, Role, User
+from workspace.models import Agency, Event, LoginSession, Membership, Role, User
+from workspace.models.base import utcnow
 from workspace.services.errors import ValidationFailed
 
 # Checked when the username is unknown, so a wrong username costs as long as a wrong password.
@@ -62,3 +66,61 @@ def create_user(
         db.session.add(Membership(event=event, user=user, role=role))
     db.session.commit()
     return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_login(user: User, user_agent: str = "") -> str:
+    """Record a sign-in and return its token (carried by the session cookie, stored hashed)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user.id, token_hash=_token_hash(token), user_agent=user_agent[:200]))
+    db.session.commit()
+    user.login_token = token
+    return token
+
+
+def end_login(token: str | None) -> None:
+    """Signing out: the sign-in stops working everywhere its cookies went, sockets included."""
+    if not token:
+        return
+    db.session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    db.session.commit()
+
+
+def user_of_login(session_user_id: str) -> User | None:
+    """The user a session cookie names (`<id>.<token>`), if that sign-in is still going and the
+    account active; None otherwise (an ended sign-in, a forged or an old-style cookie)."""
+    user_id, _dot, token = session_user_id.partition(".")
+    if not user_id.isdigit() or not token or len(token) > 100:
+        return None
+    user = db.session.scalar(
+        sa.select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == int(user_id),
+            LoginSession.token_hash == _token_hash(token),
+            LoginSession.ended_at.is_(None),
+        )
+    )
+    if user is not None:
+        user.login_token = token
+    return user
+
+
+def active_logins(tokens: list[str]) -> set[str]:
+    """Which of these sign-in tokens are still going (the socket sweeper asks)."""
+    if not tokens:
+        return set()
+    by_hash = {_token_hash(token): token for token in tokens}
+    rows = db.session.scalars(
+        sa.select(LoginSession.token_hash).where(
+            LoginSession.token_hash.in_(list(by_hash)), LoginSession.ended_at.is_(None)
+        )
+    )
+    return {by_hash[row] for row in rows}

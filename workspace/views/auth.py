@@ -14,7 +14,9 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from workspace.extensions import limiter
+from workspace.realtime.handlers import disconnect_login
 from workspace.services import accounts
+from workspace.views.access import access
 
 blueprint = Blueprint("auth", __name__)
 
@@ -62,6 +64,7 @@ def address_and_username() -> str:
 
 
 @blueprint.route("/masuk", methods=["GET", "POST"])
+@access("public")
 @limiter.limit(login_rate_limit, key_func=address_and_username, methods=["POST"])
 @limiter.limit(login_address_rate_limit, methods=["POST"])
 def login() -> str | Response:
@@ -80,6 +83,7 @@ def login() -> str | Response:
             session.clear()  # a fresh session at sign-in (no session fixation)
             if locale:
                 session["locale"] = locale
+            accounts.start_login(user, request.headers.get("User-Agent", ""))
             login_user(user, remember=bool(form.remember.data))
             return redirect(next_url or url_for("events.index"))
     status = 400 if request.method == "POST" else 200
@@ -87,15 +91,20 @@ def login() -> str | Response:
 
 
 @blueprint.route("/keluar", methods=["POST"])
+@access("signed-in")
 @login_required
 def logout() -> Response:
+    token = current_user.login_token
     logout_user()
     session.clear()
+    accounts.end_login(token)
+    disconnect_login(token)  # this browser's live sockets stop now, not at their next event
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
 @blueprint.route("/bahasa", methods=["POST"])
+@access("public")
 def switch_language() -> Response:
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:

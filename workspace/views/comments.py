@@ -16,6 +16,7 @@ from workspace.services import comments as comment_service
 from workspace.services import editing
 from workspace.services.errors import ServiceError, ValidationFailed
 from workspace.services.item_fields import FIELDS
+from workspace.views.access import access
 from workspace.views.editing import _done, _failure, is_htmx
 from workspace.views.helpers import event_for_viewer, proposal_for_viewer, require
 
@@ -53,6 +54,7 @@ def _comment_form(
 
 
 @blueprint.route("/usulan/<int:proposal_id>/komentar/baru")
+@access("commenter")
 @login_required
 def new_comment_form(proposal_id: int) -> tuple[str, int]:
     proposal = proposal_for_viewer(proposal_id)
@@ -65,6 +67,7 @@ def new_comment_form(proposal_id: int) -> tuple[str, int]:
 
 
 @blueprint.route("/usulan/<int:proposal_id>/komentar", methods=["POST"])
+@access("commenter")
 @login_required
 @limiter.limit(comment_rate_limit, key_func=per_user)
 def create(proposal_id: int) -> object:
@@ -113,6 +116,7 @@ def _act(comment_id: int, action) -> object:  # noqa: ANN001 - a service call
 
 
 @blueprint.route("/komentar/<int:comment_id>/balas", methods=["POST"])
+@access("commenter")
 @login_required
 @limiter.limit(comment_rate_limit, key_func=per_user)
 def reply(comment_id: int) -> object:
@@ -121,6 +125,7 @@ def reply(comment_id: int) -> object:
 
 
 @blueprint.route("/komentar/<int:comment_id>/ubah", methods=["POST"])
+@access("comment-author")
 @login_required
 def edit(comment_id: int) -> object:
     body = request.form.get("body", "")[: comment_service.MAX_COMMENT_LENGTH * 2]
@@ -128,12 +133,14 @@ def edit(comment_id: int) -> object:
 
 
 @blueprint.route("/komentar/<int:comment_id>/hapus", methods=["POST"])
+@access("comment-author")
 @login_required
 def delete(comment_id: int) -> object:
     return _act(comment_id, lambda: comment_service.delete_comment(current_user, comment_id))
 
 
 @blueprint.route("/komentar/<int:comment_id>/sembunyikan", methods=["POST"])
+@access("organiser")
 @login_required
 def hide(comment_id: int) -> object:
     hidden = request.form.get("hidden", "1") == "1"
@@ -141,6 +148,7 @@ def hide(comment_id: int) -> object:
 
 
 @blueprint.route("/komentar/<int:comment_id>/selesai", methods=["POST"])
+@access("proposal-editor")
 @login_required
 def resolve(comment_id: int) -> object:
     resolved = request.form.get("resolved", "1") == "1"
@@ -148,6 +156,7 @@ def resolve(comment_id: int) -> object:
 
 
 @blueprint.route("/komentar/<int:comment_id>/terima", methods=["POST"])
+@access("proposal-editor")
 @login_required
 def accept(comment_id: int) -> object:
     base = request.form.get("base")
@@ -155,6 +164,7 @@ def accept(comment_id: int) -> object:
 
 
 @blueprint.route("/komentar/<int:comment_id>/tolak", methods=["POST"])
+@access("proposal-editor")
 @login_required
 def reject(comment_id: int) -> object:
     reason = request.form.get("reason", "")[:2000]
@@ -162,6 +172,7 @@ def reject(comment_id: int) -> object:
 
 
 @blueprint.route("/usulan/<int:proposal_id>/diskusi")
+@access("event")
 @login_required
 def threads(proposal_id: int) -> str:
     """The whole discussion panel: what a client re-fetches to catch up."""
@@ -170,6 +181,7 @@ def threads(proposal_id: int) -> str:
 
 
 @blueprint.route("/rakor/<int:event_id>/orang")
+@access("event")
 @login_required
 def people(event_id: int) -> Response:
     """Completion of @mentions: up to 8 people of the event."""
@@ -184,6 +196,7 @@ def people(event_id: int) -> Response:
 
 
 @blueprint.route("/notifikasi")
+@access("signed-in")
 @login_required
 def notifications() -> str:
     items = comment_service.notifications_of(current_user)
@@ -192,6 +205,7 @@ def notifications() -> str:
 
 
 @blueprint.route("/notifikasi/dibaca", methods=["POST"])
+@access("signed-in")
 @login_required
 def mark_read() -> Response:
     comment_service.mark_notifications_read(current_user)
@@ -199,6 +213,7 @@ def mark_read() -> Response:
 
 
 @blueprint.route("/rakor/<int:event_id>/tinjauan")
+@access("review-desk")
 @login_required
 def review_dashboard(event_id: int) -> str:
     event = event_for_viewer(event_id)
@@ -212,6 +227,7 @@ def review_dashboard(event_id: int) -> str:
 
 
 @blueprint.route("/usulan/<int:proposal_id>/putusan", methods=["POST"])
+@access("reviewer")
 @login_required
 def verdict(proposal_id: int) -> object:
     proposal_for_viewer(proposal_id)
@@ -229,6 +245,7 @@ def verdict(proposal_id: int) -> object:
 
 
 @blueprint.route("/rakor/<int:event_id>/usulan-saya")
+@access("event")
 @login_required
 def agency_dashboard(event_id: int) -> str:
     event = event_for_viewer(event_id)
@@ -239,6 +256,7 @@ def agency_dashboard(event_id: int) -> str:
 
 
 @blueprint.route("/rakor/<int:event_id>/fase", methods=["POST"])
+@access("organiser")
 @login_required
 def set_phase(event_id: int) -> Response:
     event = event_for_viewer(event_id)

@@ -21,6 +21,7 @@ from workspace.services.comments import open_thread_counts
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from workspace.services.item_fields import FIELDS, field_applies
 from workspace.services.proposals import load_proposal_tree, recent_revisions
+from workspace.views.access import access
 from workspace.views.helpers import proposal_for_viewer
 
 blueprint = Blueprint("editing", __name__)
@@ -60,6 +61,7 @@ def _failure(error: ServiceError, proposal_id: int | None = None) -> tuple[str, 
 
 
 @blueprint.route("/usulan/<int:proposal_id>/pohon")
+@access("event")
 @login_required
 def tree(proposal_id: int) -> str:
     """The whole tree fragment: what a client re-fetches to catch up after a gap or a reconnect."""
@@ -69,6 +71,7 @@ def tree(proposal_id: int) -> str:
 
 
 @blueprint.route("/usulan/<int:proposal_id>/riwayat")
+@access("event")
 @login_required
 def history(proposal_id: int) -> str:
     proposal = proposal_for_viewer(proposal_id)
@@ -76,6 +79,7 @@ def history(proposal_id: int) -> str:
 
 
 @blueprint.route("/usulan/butir/<int:item_id>/baris")
+@access("event")
 @login_required
 def item_row(item_id: int) -> tuple[str, int, dict]:
     """One row; the revision it shows travels in a header so a client can drop an outdated answer."""
@@ -88,6 +92,7 @@ def item_row(item_id: int) -> tuple[str, int, dict]:
 
 
 @blueprint.route("/usulan/butir/<int:item_id>/ubah/<field>", methods=["GET"])
+@access("proposal-editor")
 @login_required
 def field_editor(item_id: int, field: str) -> str | tuple[str, int]:
     item = _item_for_viewer(item_id)
@@ -117,6 +122,7 @@ def render_editor(item: ProposalItem, field: str, value: str, base: str, error: 
 
 
 @blueprint.route("/usulan/butir/<int:item_id>/ubah/<field>", methods=["POST"])
+@access("proposal-editor")
 @login_required
 def update(item_id: int, field: str) -> object:
     if field not in FIELDS:
@@ -171,6 +177,7 @@ def _conflict_response(conflict: editing.EditConflict) -> tuple[str, int, dict]:
 
 
 @blueprint.route("/usulan/riwayat/<int:revision_id>/pulihkan", methods=["POST"])
+@access("proposal-editor")
 @login_required
 def restore(revision_id: int) -> object:
     revision = db.session.get(Revision, revision_id)
@@ -187,6 +194,7 @@ def restore(revision_id: int) -> object:
 
 
 @blueprint.route("/usulan/<int:proposal_id>/butir/baru")
+@access("proposal-editor")
 @login_required
 def add_item_form(proposal_id: int) -> str | tuple[str, int]:
     proposal = proposal_for_viewer(proposal_id)
@@ -228,6 +236,7 @@ def render_add_form(
 
 
 @blueprint.route("/usulan/<int:proposal_id>/butir", methods=["POST"])
+@access("proposal-editor")
 @login_required
 def add_item(proposal_id: int) -> object:
     proposal = proposal_for_viewer(proposal_id)
@@ -254,6 +263,7 @@ def add_item(proposal_id: int) -> object:
 
 
 @blueprint.route("/usulan/butir/<int:item_id>/hapus", methods=["POST"])
+@access("proposal-editor")
 @login_required
 def delete(item_id: int) -> object:
     item = db.session.get(ProposalItem, item_id)
@@ -266,6 +276,7 @@ def delete(item_id: int) -> object:
 
 
 @blueprint.route("/usulan/butir/<int:item_id>/pindah", methods=["POST"])
+@access("proposal-editor")
 @login_required
 def move(item_id: int) -> object:
     item = db.session.get(ProposalItem, item_id)

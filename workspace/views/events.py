@@ -8,12 +8,14 @@ from werkzeug.wrappers import Response
 
 from workspace.permissions import can_facilitate, can_manage_event
 from workspace.services import events as event_service
+from workspace.views.access import access
 from workspace.views.helpers import event_for_viewer
 
 blueprint = Blueprint("events", __name__)
 
 
 @blueprint.route("/")
+@access("signed-in")
 @login_required
 def index() -> str | Response:
     my_events = event_service.events_of(current_user)
@@ -23,6 +25,7 @@ def index() -> str | Response:
 
 
 @blueprint.route("/rakor/<int:event_id>")
+@access("event")
 @login_required
 def home(event_id: int) -> str:
     event = event_for_viewer(event_id)

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from workspace.extensions import csrf, db
+from workspace.views.access import access
 
 blueprint = Blueprint("health", __name__)
 
@@ -42,6 +43,7 @@ def message_queue_state() -> str:
 
 
 @blueprint.route("/healthz")
+@access("public")
 @csrf.exempt
 def healthz() -> tuple[Response, int]:
     database = "ok" if database_ok() else "unavailable"

@@ -24,6 +24,7 @@ from workspace.permissions import can_export_event, can_export_proposal, can_vie
 from workspace.services import importing
 from workspace.services import proposals as proposal_service
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
+from workspace.views.access import access
 from workspace.views.editing import is_htmx
 from workspace.views.helpers import event_for_viewer, get_or_404, proposal_for_viewer, require
 
@@ -37,6 +38,7 @@ def _directions() -> list[NationalDirection]:
 
 
 @blueprint.route("/rakor/<int:event_id>/keluaran")
+@access("event")
 @login_required
 def index(event_id: int) -> str:
     event = event_for_viewer(event_id)
@@ -52,6 +54,7 @@ def index(event_id: int) -> str:
 
 
 @blueprint.route("/rakor/<int:event_id>/matriks")
+@access("event")
 @login_required
 def matrix(event_id: int) -> str:
     event = event_for_viewer(event_id)
@@ -69,6 +72,7 @@ def matrix(event_id: int) -> str:
 
 
 @blueprint.route("/rakor/<int:event_id>/matriks/sel")
+@access("event")
 @login_required
 def matrix_cell(event_id: int) -> str:
     event = event_for_viewer(event_id)
@@ -92,6 +96,7 @@ def matrix_cell(event_id: int) -> str:
 
 
 @blueprint.route("/rakor/<int:event_id>/amanat-presiden")
+@access("event")
 @login_required
 def directions(event_id: int) -> str:
     event = event_for_viewer(event_id)
@@ -112,6 +117,7 @@ def _minutes_session(event: Event) -> Session | None:
 
 
 @blueprint.route("/rakor/<int:event_id>/berita-acara")
+@access("event")
 @login_required
 def minutes(event_id: int) -> str:
     event = event_for_viewer(event_id)
@@ -122,6 +128,7 @@ def minutes(event_id: int) -> str:
 
 
 @blueprint.route("/rakor/<int:event_id>/berita-acara.pdf")
+@access("event")
 @login_required
 def minutes_download(event_id: int) -> Response:
     event = event_for_viewer(event_id)
@@ -143,6 +150,7 @@ def _spreadsheet(event: Event, proposals: list[Proposal], stem: str, kind: str) 
 
 
 @blueprint.route("/rakor/<int:event_id>/ekspor.<any(xlsx, csv):kind>")
+@access("exporter")
 @login_required
 def export_event(event_id: int, kind: str) -> Response:
     event = event_for_viewer(event_id)
@@ -151,6 +159,7 @@ def export_event(event_id: int, kind: str) -> Response:
 
 
 @blueprint.route("/usulan/<int:proposal_id>/ekspor.<any(xlsx, csv):kind>")
+@access("proposal-exporter")
 @login_required
 def export_proposal(proposal_id: int, kind: str) -> Response:
     proposal = proposal_service.load_proposal_tree(proposal_id)
@@ -172,6 +181,7 @@ def _import_page(proposal: Proposal, **context: object) -> tuple[str, int]:
 
 
 @blueprint.route("/usulan/<int:proposal_id>/impor")
+@access("proposal-editor")
 @login_required
 def import_form(proposal_id: int) -> tuple[str, int]:
     proposal = proposal_for_viewer(proposal_id)
@@ -206,6 +216,7 @@ def _import_failure(proposal: Proposal, error: ServiceError) -> tuple[str, int]:
 
 
 @blueprint.route("/usulan/<int:proposal_id>/impor", methods=["POST"])
+@access("proposal-editor")
 @login_required
 def import_preview(proposal_id: int) -> tuple[str, int]:
     proposal = proposal_for_viewer(proposal_id)
@@ -226,6 +237,7 @@ def import_preview(proposal_id: int) -> tuple[str, int]:
 
 
 @blueprint.route("/usulan/<int:proposal_id>/impor/terapkan", methods=["POST"])
+@access("proposal-editor")
 @login_required
 def import_apply(proposal_id: int) -> object:
     proposal = proposal_for_viewer(proposal_id)

@@ -18,12 +18,14 @@ from workspace.permissions import (
 )
 from workspace.services import comments as comment_service
 from workspace.services import proposals as proposal_service
+from workspace.views.access import access
 from workspace.views.helpers import event_for_viewer, require
 
 blueprint = Blueprint("proposals", __name__)
 
 
 @blueprint.route("/rakor/<int:event_id>/usulan")
+@access("event")
 @login_required
 def index(event_id: int) -> str:
     event = event_for_viewer(event_id)
@@ -40,6 +42,7 @@ def index(event_id: int) -> str:
 
 
 @blueprint.route("/usulan/<int:proposal_id>")
+@access("event")
 @login_required
 def detail(proposal_id: int) -> str:
     proposal = proposal_service.load_proposal_tree(proposal_id)

@@ -16,6 +16,7 @@ from workspace.permissions import can_facilitate
 from workspace.services import facilitation
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError
 from workspace.services.proposals import load_proposal_tree
+from workspace.views.access import access
 from workspace.views.editing import is_htmx
 from workspace.views.helpers import event_for_viewer
 
@@ -79,6 +80,7 @@ def _room_context(session: Session) -> dict:
 
 
 @blueprint.route("/sesi/<int:session_id>")
+@access("event")
 @login_required
 def room(session_id: int) -> str | Response:
     session = _session(session_id)
@@ -99,6 +101,7 @@ def room(session_id: int) -> str | Response:
 
 
 @blueprint.route("/sesi/<int:session_id>/proyektor")
+@access("event")
 @login_required
 def projector(session_id: int) -> str:
     session = _session(session_id)
@@ -106,6 +109,7 @@ def projector(session_id: int) -> str:
 
 
 @blueprint.route("/sesi/<int:session_id>/sorotan")
+@access("event")
 @login_required
 def spotlight(session_id: int) -> str:
     """The spotlight fragment (a client re-fetches it after a reconnect)."""
@@ -114,6 +118,7 @@ def spotlight(session_id: int) -> str:
 
 
 @blueprint.route("/rakor/<int:event_id>/sesi", methods=["POST"])
+@access("facilitator")
 @login_required
 def create(event_id: int) -> Response:
     event = event_for_viewer(event_id)
@@ -131,6 +136,7 @@ def create(event_id: int) -> Response:
 
 
 @blueprint.route("/sesi/<int:session_id>/status", methods=["POST"])
+@access("facilitator")
 @login_required
 def status(session_id: int) -> object:
     value = request.form.get("status", "")
@@ -140,12 +146,14 @@ def status(session_id: int) -> object:
 
 
 @blueprint.route("/sesi/<int:session_id>/hadir", methods=["POST"])
+@access("event")
 @login_required
 def check_in(session_id: int) -> object:
     return _act(session_id, lambda: facilitation.join(current_user, session_id, explicit=True))
 
 
 @blueprint.route("/sesi/<int:session_id>/kelompok", methods=["POST"])
+@access("facilitator")
 @login_required
 def create_breakout(session_id: int) -> object:
     plan = facilitation.BreakoutPlan(
@@ -157,18 +165,21 @@ def create_breakout(session_id: int) -> object:
 
 
 @blueprint.route("/sesi/<int:session_id>/kelompok/mulai", methods=["POST"])
+@access("facilitator")
 @login_required
 def start_breakouts(session_id: int) -> object:
     return _act(session_id, lambda: facilitation.start_breakouts(current_user, session_id))
 
 
 @blueprint.route("/sesi/<int:session_id>/kelompok/selesai", methods=["POST"])
+@access("facilitator")
 @login_required
 def end_breakouts(session_id: int) -> object:
     return _act(session_id, lambda: facilitation.end_breakouts(current_user, session_id))
 
 
 @blueprint.route("/sesi/<int:session_id>/pindahkan", methods=["POST"])
+@access("facilitator")
 @login_required
 def move_person(session_id: int) -> object:
     """Move a person into a breakout of this plenary (`breakout`), at any time."""
@@ -180,6 +191,7 @@ def move_person(session_id: int) -> object:
 
 
 @blueprint.route("/sesi/<int:session_id>/kunci", methods=["POST"])
+@access("facilitator")
 @login_required
 def lock(session_id: int) -> object:
     locked = request.form.get("locked", "1") == "1"
@@ -190,6 +202,7 @@ def lock(session_id: int) -> object:
 
 
 @blueprint.route("/sesi/<int:session_id>/sorot", methods=["POST"])
+@access("facilitator")
 @login_required
 def set_spotlight(session_id: int) -> object:
     proposal_id = _optional_id(request.form.get("proposal"))
@@ -202,6 +215,7 @@ def set_spotlight(session_id: int) -> object:
 
 
 @blueprint.route("/sesi/<int:session_id>/timer", methods=["POST"])
+@access("facilitator")
 @login_required
 def timer(session_id: int) -> object:
     if request.form.get("stop"):
@@ -211,6 +225,7 @@ def timer(session_id: int) -> object:
 
 
 @blueprint.route("/sesi/<int:session_id>/pengumuman", methods=["POST"])
+@access("facilitator")
 @login_required
 def announcement(session_id: int) -> object:
     text = request.form.get("text", "")[:2000]
@@ -218,6 +233,7 @@ def announcement(session_id: int) -> object:
 
 
 @blueprint.route("/sesi/<int:session_id>/kesepakatan", methods=["POST"])
+@access("facilitator")
 @login_required
 def agreement(session_id: int) -> object:
     proposal_id = _optional_id(request.form.get("proposal"))

@@ -6,11 +6,13 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, request
 
 from workspace.extensions import db
+from workspace.views.access import access
 
 blueprint = Blueprint("test_hooks", __name__)
 
 
 @blueprint.route("/_uji/kueri-lambat")
+@access("public")
 def slow_query() -> str:
     """Hold a request in a slow PostgreSQL query, to prove the server keeps serving others."""
     if db.engine.dialect.name != "postgresql":
