@@ -289,7 +289,7 @@ def test_clicking_a_cell_lists_its_items(sync: SyncWorld, login_as: Callable[...
     gap = client.get(f"/rakor/{sync.event.id}/matriks/sel?baris=8.01.02&wilayah={singkawang}")
     assert "Tidak ada usulan di sini" in gap.get_data(as_text=True)
     assert client.get(f"/rakor/{sync.event.id}/matriks/sel?baris=8.01.02&wilayah=99.99").status_code == 404
-    assert client.get(f"/rakor/{sync.event.id}/matriks/sel?wilayah={singkawang}").status_code == 404
+    assert client.get(f"/rakor/{sync.event.id}/matriks/sel?wilayah={singkawang}").status_code == 400
 
 
 # ---- National directions -------------------------------------------------------------------

@@ -39,3 +39,12 @@ class Revision(db.Model):
 
     user: Mapped[User | None] = relationship()
     suggestion: Mapped[Comment | None] = relationship()
+
+
+def refuse_changes(_mapper: object, _connection: object, target: Revision) -> None:
+    """The history is append-only: no code path may change or delete a recorded change."""
+    raise PermissionError(f"revision {target.id} is part of the history and cannot be changed or deleted")
+
+
+sa.event.listen(Revision, "before_update", refuse_changes)
+sa.event.listen(Revision, "before_delete", refuse_changes)

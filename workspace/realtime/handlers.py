@@ -197,6 +197,8 @@ def on_leave_proposal(payload: Any = None) -> dict[str, Any]:
     if proposal_id is None:
         return _refusal("invalid")
     room = proposal_room(proposal_id)
+    if not current_presence().is_in(room, _sid()):
+        return _refusal("not-joined")  # nothing to leave, and no broadcast to a room one is not in
     leave_room(room)
     current_presence().leave(room, _sid())
     _emit_presence(room, proposal_id)
@@ -205,7 +207,7 @@ def on_leave_proposal(payload: Any = None) -> dict[str, Any]:
 
 
 @socketio.on("proposal:focus")
-@access("event")
+@access("proposal-editor")
 @rate_limited
 @releases_db_session
 def on_focus(payload: Any = None) -> dict[str, Any]:
@@ -239,6 +241,8 @@ def on_blur(payload: Any = None) -> dict[str, Any]:
     if proposal_id is None:
         return _refusal("invalid")
     room = proposal_room(proposal_id)
+    if not current_presence().is_in(room, _sid()):
+        return _refusal("not-joined")
     current_presence().clear_focus(room, _sid())
     _emit_focus(room, proposal_id)
     return {"ok": True}

@@ -392,9 +392,9 @@ def subtree_of(item: ProposalItem) -> list[ProposalItem]:
 
 def move_item(actor: User, item_id: int, direction: str) -> ChangeResult:
     """Move an item one place up or down among its siblings."""
+    item = _load_item_for_edit(actor, item_id)  # refused before the input is judged
     if direction not in ("up", "down"):
         raise ValidationFailed({"direction": _("Unknown direction.")})
-    item = _load_item_for_edit(actor, item_id)
     proposal_id = item.proposal_id
     with write_transaction():
         revision_number, item = _begin_item_change(actor, proposal_id, item_id)

@@ -61,7 +61,7 @@ def session_for_viewer(user: User, session_id: int) -> Session:
     return session
 
 
-def _facilitated(user: User, session_id: int) -> Session:
+def facilitated_session(user: User, session_id: int) -> Session:
     session = session_for_viewer(user, session_id)
     if not can_facilitate(user, session.event):
         raise PermissionDenied(_("Only facilitators can do this."))
@@ -168,7 +168,7 @@ def create_session(actor: User, event: Event, title: str, agenda: list[tuple[str
 
 def set_status(actor: User, session_id: int, status: SessionStatus) -> Session:
     """Open (live) or close a session. Closing a plenary closes its breakouts."""
-    session = _facilitated(actor, session_id)
+    session = facilitated_session(actor, session_id)
     with write_transaction():
         session = db.session.get(Session, session_id)
         session.status = status
@@ -238,7 +238,7 @@ class BreakoutPlan:
 
 
 def create_breakout(actor: User, plenary_id: int, plan: BreakoutPlan) -> Session:
-    plenary = _facilitated(actor, plenary_id)
+    plenary = facilitated_session(actor, plenary_id)
     if plenary.kind is not SessionKind.PLENARY or not plenary.is_live:
         raise ValidationFailed({"": _("Breakouts are made from a live plenary.")})
     title = _text(plan.title, 200, "title", required=True)
@@ -295,7 +295,7 @@ def _assign(plenary: Session, breakout: Session, people: list[User]) -> None:
 
 
 def start_breakouts(actor: User, plenary_id: int) -> list[Session]:
-    plenary = _facilitated(actor, plenary_id)
+    plenary = facilitated_session(actor, plenary_id)
     with write_transaction():
         plenary = db.session.get(Session, plenary_id)
         started = [b for b in plenary.breakouts if b.status is SessionStatus.SCHEDULED]
@@ -310,7 +310,7 @@ def start_breakouts(actor: User, plenary_id: int) -> list[Session]:
 
 
 def move_person(actor: User, plenary_id: int, breakout_id: int, user_id: int) -> Session:
-    plenary = _facilitated(actor, plenary_id)
+    plenary = facilitated_session(actor, plenary_id)
     breakout = db.session.get(Session, breakout_id)
     if breakout is None or breakout.parent_id != plenary.id:
         raise ValidationFailed({"": _("Choose a breakout of this plenary.")})
@@ -325,7 +325,7 @@ def move_person(actor: User, plenary_id: int, breakout_id: int, user_id: int) ->
 
 
 def end_breakouts(actor: User, plenary_id: int) -> None:
-    plenary = _facilitated(actor, plenary_id)
+    plenary = facilitated_session(actor, plenary_id)
     with write_transaction():
         plenary = db.session.get(Session, plenary_id)
         ended = _close_live_breakouts(plenary)
@@ -333,7 +333,7 @@ def end_breakouts(actor: User, plenary_id: int) -> None:
 
 
 def set_proposal_lock(actor: User, session_id: int, proposal_id: int, locked: bool) -> None:
-    session = _facilitated(actor, session_id)
+    session = facilitated_session(actor, session_id)
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.event_id != session.event_id:
         raise NotFound(_("The page or data you are looking for does not exist."))
@@ -346,7 +346,7 @@ def set_proposal_lock(actor: User, session_id: int, proposal_id: int, locked: bo
 
 
 def set_session_lock(actor: User, session_id: int, locked: bool) -> None:
-    session = _facilitated(actor, session_id)
+    session = facilitated_session(actor, session_id)
     with write_transaction():
         session = db.session.get(Session, session_id)
         session.locked = locked
@@ -354,7 +354,7 @@ def set_session_lock(actor: User, session_id: int, locked: bool) -> None:
 
 
 def set_spotlight(actor: User, session_id: int, proposal_id: int | None, item_id: int | None) -> None:
-    session = _facilitated(actor, session_id)
+    session = facilitated_session(actor, session_id)
     if proposal_id is not None:
         proposal = db.session.get(Proposal, proposal_id)
         if proposal is None or proposal.event_id != session.event_id:
@@ -371,7 +371,7 @@ def set_spotlight(actor: User, session_id: int, proposal_id: int | None, item_id
 
 
 def start_timer(actor: User, session_id: int, minutes: str, label: str) -> None:
-    session = _facilitated(actor, session_id)
+    session = facilitated_session(actor, session_id)
     if not re.fullmatch(r"[0-9]{1,4}", minutes.strip()) or not 1 <= int(minutes) <= MAX_TIMER_MINUTES:
         raise ValidationFailed({"minutes": _("A timer runs 1 to %(max)d minutes.", max=MAX_TIMER_MINUTES)})
     text = _text(label, 200, "label")
@@ -383,7 +383,7 @@ def start_timer(actor: User, session_id: int, minutes: str, label: str) -> None:
 
 
 def stop_timer(actor: User, session_id: int) -> None:
-    session = _facilitated(actor, session_id)
+    session = facilitated_session(actor, session_id)
     with write_transaction():
         session = db.session.get(Session, session_id)
         session.timer_ends_at = None
@@ -392,7 +392,7 @@ def stop_timer(actor: User, session_id: int) -> None:
 
 
 def set_announcement(actor: User, session_id: int, text: str) -> None:
-    session = _facilitated(actor, session_id)
+    session = facilitated_session(actor, session_id)
     message = _text(text, 500, "announcement")
     with write_transaction():
         session = db.session.get(Session, session_id)
@@ -403,7 +403,7 @@ def set_announcement(actor: User, session_id: int, text: str) -> None:
 
 def record_agreement(actor: User, session_id: int, proposal_id: int, decision: str, note: str) -> Agreement:
     """Sepakat / sepakat dengan catatan / belum sepakat (note required for the last two)."""
-    session = _facilitated(actor, session_id)
+    session = facilitated_session(actor, session_id)
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None or proposal.event_id != session.event_id:
         raise NotFound(_("The page or data you are looking for does not exist."))

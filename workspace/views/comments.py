@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from workspace.extensions import db, limiter
 from workspace.models import Comment, EventPhase, Proposal
-from workspace.permissions import can_manage_event, can_review
+from workspace.permissions import can_comment, can_manage_event, can_review
 from workspace.services import comments as comment_service
 from workspace.services import editing
 from workspace.services.errors import ServiceError, ValidationFailed
@@ -58,6 +58,7 @@ def _comment_form(
 @login_required
 def new_comment_form(proposal_id: int) -> tuple[str, int]:
     proposal = proposal_for_viewer(proposal_id)
+    require(can_comment(current_user, proposal))
     form = {
         "item": request.args.get("item", ""),
         "field": request.args.get("field", ""),
@@ -260,6 +261,7 @@ def agency_dashboard(event_id: int) -> str:
 @login_required
 def set_phase(event_id: int) -> Response:
     event = event_for_viewer(event_id)
+    require(can_manage_event(current_user, event))
     phase = request.form.get("phase", "")
     if phase not in EventPhase._value2member_map_:
         abort(400)

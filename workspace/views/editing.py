@@ -127,6 +127,12 @@ def render_editor(item: ProposalItem, field: str, value: str, base: str, error: 
 def update(item_id: int, field: str) -> object:
     if field not in FIELDS:
         abort(404)
+    item = db.session.get(ProposalItem, item_id)
+    if item is not None:  # a deleted item: the service says who deleted it
+        try:
+            editing.require_edit(current_user, item.proposal)  # refused before the form is read
+        except ServiceError as error:
+            return _failure_in_cell(error, item_id, field)
     values = request.form.getlist("value")
     raw = ",".join(values) if field == "directions" else (values[0] if values else "")
     base = request.form.get("base")

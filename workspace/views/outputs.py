@@ -23,6 +23,7 @@ from workspace.models import Event, NationalDirection, Proposal, ProposalStatus,
 from workspace.permissions import can_export_event, can_export_proposal, can_view_proposal, is_proposal_owner
 from workspace.services import importing
 from workspace.services import proposals as proposal_service
+from workspace.services.editing import require_edit
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from workspace.views.access import access
 from workspace.views.editing import is_htmx
@@ -80,7 +81,9 @@ def matrix_cell(event_id: int) -> str:
     row_key = request.args.get("baris", "")[:600]
     region_code = request.args.get("wilayah", "")[:10]
     regions = {a.region_code: a.region_name for a in event.agencies}
-    if not row_key or region_code not in regions:
+    if not row_key or not region_code:
+        abort(400)
+    if region_code not in regions:
         abort(404)
     items = items_in_cell(event, row_key, region_code, filters)
     template = "outputs/_cell_items.html" if is_htmx() else "outputs/cell_items.html"
@@ -221,6 +224,7 @@ def _import_failure(proposal: Proposal, error: ServiceError) -> tuple[str, int]:
 def import_preview(proposal_id: int) -> tuple[str, int]:
     proposal = proposal_for_viewer(proposal_id)
     try:
+        require_edit(current_user, proposal)  # refused before the upload is read
         content, filename = _uploaded()
         plan = importing.plan_import(
             current_user, proposal_id, content, filename, delete_missing=bool(request.form.get("delete_missing"))
@@ -241,6 +245,10 @@ def import_preview(proposal_id: int) -> tuple[str, int]:
 @login_required
 def import_apply(proposal_id: int) -> object:
     proposal = proposal_for_viewer(proposal_id)
+    try:
+        require_edit(current_user, proposal)
+    except ServiceError as error:
+        return _import_failure(proposal, error)
     revision = request.form.get("revision", "")
     if not re.fullmatch(r"[0-9]{1,12}", revision):
         abort(400)

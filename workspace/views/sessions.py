@@ -3,7 +3,9 @@ services.facilitation call; the broadcast carries the result to every screen."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -47,6 +49,24 @@ def _optional_id(value: str | None) -> int | None:
     if not _is_id(value):
         abort(400)
     return int(value)
+
+
+def facilitators_only(view: Callable[..., object]) -> Callable[..., object]:
+    """Refuse non-facilitators before reading the form: a refusal does not depend on the input."""
+
+    @functools.wraps(view)
+    def checked(session_id: int, **kwargs: object) -> object:
+        try:
+            facilitation.facilitated_session(current_user, session_id)
+        except NotFound:
+            abort(404)
+        except PermissionDenied as refusal:
+            if not is_htmx():
+                abort(403)
+            return render_template("proposals/_cell_message.html", message=refusal.message), 403
+        return view(session_id, **kwargs)
+
+    return checked
 
 
 def _act(session_id: int, action) -> object:  # noqa: ANN001 - a facilitation call
@@ -138,6 +158,7 @@ def create(event_id: int) -> Response:
 @blueprint.route("/sesi/<int:session_id>/status", methods=["POST"])
 @access("facilitator")
 @login_required
+@facilitators_only
 def status(session_id: int) -> object:
     value = request.form.get("status", "")
     if value not in (SessionStatus.LIVE.value, SessionStatus.CLOSED.value):
@@ -155,6 +176,7 @@ def check_in(session_id: int) -> object:
 @blueprint.route("/sesi/<int:session_id>/kelompok", methods=["POST"])
 @access("facilitator")
 @login_required
+@facilitators_only
 def create_breakout(session_id: int) -> object:
     plan = facilitation.BreakoutPlan(
         title=request.form.get("title", ""),
@@ -167,6 +189,7 @@ def create_breakout(session_id: int) -> object:
 @blueprint.route("/sesi/<int:session_id>/kelompok/mulai", methods=["POST"])
 @access("facilitator")
 @login_required
+@facilitators_only
 def start_breakouts(session_id: int) -> object:
     return _act(session_id, lambda: facilitation.start_breakouts(current_user, session_id))
 
@@ -174,6 +197,7 @@ def start_breakouts(session_id: int) -> object:
 @blueprint.route("/sesi/<int:session_id>/kelompok/selesai", methods=["POST"])
 @access("facilitator")
 @login_required
+@facilitators_only
 def end_breakouts(session_id: int) -> object:
     return _act(session_id, lambda: facilitation.end_breakouts(current_user, session_id))
 
@@ -181,6 +205,7 @@ def end_breakouts(session_id: int) -> object:
 @blueprint.route("/sesi/<int:session_id>/pindahkan", methods=["POST"])
 @access("facilitator")
 @login_required
+@facilitators_only
 def move_person(session_id: int) -> object:
     """Move a person into a breakout of this plenary (`breakout`), at any time."""
     user_id = _optional_id(request.form.get("user"))
@@ -193,6 +218,7 @@ def move_person(session_id: int) -> object:
 @blueprint.route("/sesi/<int:session_id>/kunci", methods=["POST"])
 @access("facilitator")
 @login_required
+@facilitators_only
 def lock(session_id: int) -> object:
     locked = request.form.get("locked", "1") == "1"
     proposal_id = _optional_id(request.form.get("proposal"))
@@ -204,6 +230,7 @@ def lock(session_id: int) -> object:
 @blueprint.route("/sesi/<int:session_id>/sorot", methods=["POST"])
 @access("facilitator")
 @login_required
+@facilitators_only
 def set_spotlight(session_id: int) -> object:
     proposal_id = _optional_id(request.form.get("proposal"))
     item_id = _optional_id(request.form.get("item"))
@@ -217,6 +244,7 @@ def set_spotlight(session_id: int) -> object:
 @blueprint.route("/sesi/<int:session_id>/timer", methods=["POST"])
 @access("facilitator")
 @login_required
+@facilitators_only
 def timer(session_id: int) -> object:
     if request.form.get("stop"):
         return _act(session_id, lambda: facilitation.stop_timer(current_user, session_id))
@@ -227,6 +255,7 @@ def timer(session_id: int) -> object:
 @blueprint.route("/sesi/<int:session_id>/pengumuman", methods=["POST"])
 @access("facilitator")
 @login_required
+@facilitators_only
 def announcement(session_id: int) -> object:
     text = request.form.get("text", "")[:2000]
     return _act(session_id, lambda: facilitation.set_announcement(current_user, session_id, text))
@@ -235,6 +264,7 @@ def announcement(session_id: int) -> object:
 @blueprint.route("/sesi/<int:session_id>/kesepakatan", methods=["POST"])
 @access("facilitator")
 @login_required
+@facilitators_only
 def agreement(session_id: int) -> object:
     proposal_id = _optional_id(request.form.get("proposal"))
     if proposal_id is None:
