@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from tests.conftest import csrf_token_of, login
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 from workspace.extensions import db, socketio
 from workspace.models import (
     Agency,
@@ -32,7 +32,7 @@ from workspace.models import (
     Role,
     User,
 )
-from workspace.services.demo import DEMO_EVENT_SLUG
+from workspace.services.demo import DEMO_EVENT_SLUG, DEMO_PASSWORD
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,9 +52,9 @@ class ImportWorld:
 def login_as(demo_app: Flask) -> Callable[..., FlaskClient]:
     """The conftest's `login_as`, on the demo app."""
 
-    def _login(user: User) -> FlaskClient:
+    def _login(user: User, password: str = PASSWORD) -> FlaskClient:
         client = demo_app.test_client()
-        login(client, user.username)
+        login(client, user.username, password)
         return client
 
     return _login
@@ -403,7 +403,7 @@ IMPORT_ERRORS = {
     "code outside the nomenclature": (_unknown_code, "tidak ada dalam nomenklatur"),
     "non-numeric budget": (_sub_row_edit(8, "seratus juta"), "Pagu indikatif: Isi jumlah rupiah"),
     "negative budget": (_sub_row_edit(8, -5_000_000), "Pagu indikatif: Isi jumlah rupiah"),
-    "budget with a fraction": (_sub_row_edit(8, 1_250_000.5), "Pagu indikatif: Isi jumlah rupiah"),
+    "budget with a fraction": (_sub_row_edit(8, 1_250_000.5), "Pagu indikatif: Rupiah adalah bilangan bulat"),
     "huge budget": (_sub_row_edit(8, 10**15), "Pagu indikatif: Jumlahnya melebihi Rp 100 triliun"),
     "non-numeric forward budget": (_sub_row_edit(11, "1,5 M"), "Pagu n+1: Isi jumlah rupiah"),
     "missing indicator": (_sub_row_edit(4, None), "Indikator: Isian ini wajib diisi"),
@@ -565,3 +565,113 @@ def test_import_needs_a_csrf_token(imports: ImportWorld, login_as: Callable[...,
     )
     assert response.status_code == 400
     assert stored_state(imports.target.id) == before
+
+
+def _zip_with_dimension(content: bytes, dimension: str) -> bytes:
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>'.encode(), data)
+            target.writestr(info, data)
+    return buffer.getvalue()
+
+
+def test_a_workbook_with_a_wrong_dimension_is_still_read_whole(
+    imports: ImportWorld, login_as: Callable[..., FlaskClient]
+) -> None:
+    """Some tools write a <dimension> smaller than the sheet; every row and column is read anyway."""
+    owner = login_as(imports.source_owner)
+    narrowed = _zip_with_dimension(export(owner, imports.source.id), "A1:C4")
+    page = preview(owner, imports.source.id, narrowed, delete_missing="1").get_data(as_text=True)
+    assert "tidak ada yang perlu diimpor" in page and "0 butir akan dihapus" in page
+
+
+def test_oversized_imports_are_refused_before_they_stall_the_server(
+    imports: ImportWorld, login_as: Callable[..., FlaskClient]
+) -> None:
+    import zipfile
+
+    owner = login_as(imports.owner)
+    before = stored_state(imports.target.id)
+    header = "Kode;Program / Kegiatan / Sub Kegiatan;Tingkat\n"
+    many = header + "".join(f";Program lokal {n};Program\n" for n in range(3001))
+    response = preview(owner, imports.target.id, many.encode(), filename="banyak.csv")
+    assert response.status_code == 422 and "lebih dari 3000 baris" in response.get_data(as_text=True)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (50 * 1024 * 1024))
+    response = preview(owner, imports.target.id, bomb.getvalue())
+    assert response.status_code == 422 and "tidak dapat dibaca" in response.get_data(as_text=True)
+    # A stray carriage return splits a row (a row error, not a crash); a giant field is unreadable.
+    stray = preview(owner, imports.target.id, (header + ";Program\rlokal;Program\n").encode(), filename="r.csv")
+    assert stray.status_code == 422 and "Baris" in stray.get_data(as_text=True)
+    giant = preview(owner, imports.target.id, (header + ";" + "x" * 200_000 + ";Program\n").encode(), filename="g.csv")
+    assert giant.status_code == 422 and "tidak dapat dibaca" in giant.get_data(as_text=True)
+    token = csrf_token_of(owner, f"/usulan/{imports.target.id}/impor")
+    huge = owner.post(
+        f"/usulan/{imports.target.id}/impor/terapkan",
+        data={"csrf_token": token, "content": "A" * (6 * 1024 * 1024), "filename": "x.xlsx", "revision": "0"},
+        headers={"HX-Request": "true"},
+    )
+    assert huge.status_code == 422 and "lebih besar dari" in huge.get_data(as_text=True)
+    assert stored_state(imports.target.id) == before
+
+
+def test_decimal_money_and_foreign_files_are_caught_in_the_preview(
+    imports: ImportWorld, login_as: Callable[..., FlaskClient]
+) -> None:
+    owner = login_as(imports.source_owner)
+    content = edited_xlsx(export(owner, imports.source.id), _sub_row_edit(8, 12.345))
+    page = html.unescape(preview(owner, imports.source.id, content).get_data(as_text=True))
+    assert "Pagu indikatif: Rupiah adalah bilangan bulat" in page
+    other = login_as(imports.owner)
+    foreign = html.unescape(preview(other, imports.target.id, export(owner, imports.source.id)).get_data(as_text=True))
+    assert "Berkas ini adalah usulan Badan Kesatuan Bangsa dan Politik Kabupaten Sambas" in foreign
+    assert "Terapkan impor" in foreign  # a warning: copying a neighbour's plan is allowed, knowingly
+
+
+def test_a_local_item_named_jumlah_is_not_taken_for_the_total_row(
+    imports: ImportWorld, login_as: Callable[..., FlaskClient]
+) -> None:
+    program = imports.source.root_items[0]
+    db.session.add(
+        ProposalItem(
+            proposal=imports.source,
+            parent=program,
+            level=ItemLevel.KEGIATAN,
+            code="",
+            name="Jumlah",
+            outside_catalog=True,
+            position=120,
+        )
+    )
+    db.session.commit()
+    owner = login_as(imports.source_owner)
+    content = export(owner, imports.source.id)
+    page = preview(owner, imports.source.id, content, delete_missing="1").get_data(as_text=True)
+    assert "tidak ada yang perlu diimpor" in page and "0 butir akan dihapus" in page
+
+
+def test_a_long_agreement_note_is_printed_in_full_after_the_pdf_table(
+    demo_app: Flask, login_as: Callable[..., FlaskClient]
+) -> None:
+    from pypdf import PdfReader
+
+    from workspace.models import Session as MeetingSession
+    from workspace.services import facilitation
+
+    event = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_EVENT_SLUG))
+    facilitator = db.session.scalar(sa.select(User).where(User.username == "fasilitator"))
+    plenary = db.session.scalar(sa.select(MeetingSession).where(MeetingSession.event_id == event.id))
+    proposal = event.proposals[0]
+    note = "Catatan panjang tentang indikator. " * 57  # about 2,000 characters, the longest allowed
+    facilitation.record_agreement(facilitator, plenary.id, proposal.id, "agreed_with_notes", note[:2000])
+    response = login_as(facilitator, DEMO_PASSWORD).get(f"/rakor/{event.id}/berita-acara.pdf?sesi={plenary.id}")
+    assert response.status_code == 200
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages))
+    assert "Catatan lengkap" in text and text.count("Catatan panjang tentang indikator.") > 50

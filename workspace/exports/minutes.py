@@ -38,6 +38,8 @@ from workspace.models import (
 )
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts" / "dejavu-2.37.3"
+# Characters of an agreement note shown in the PDF's table; longer notes follow the table in full.
+NOTE_IN_TABLE = 300
 
 
 @dataclass(frozen=True)
@@ -288,6 +290,7 @@ def minutes_pdf(minutes: Minutes) -> bytes:
         pdf.multi_cell(0, 5, _("Nobody's attendance was recorded."), new_x="LMARGIN", new_y="NEXT")
 
     _heading(pdf, _("II. Agreements on the proposals"))
+    long_notes: list[tuple[int, str, str]] = []
     with pdf.table(
         col_widths=(8, 52, 16, 32, 28, 40),
         headings_style=heading_style,
@@ -297,6 +300,11 @@ def minutes_pdf(minutes: Minutes) -> bytes:
     ) as table:
         table.row([_("No."), _("Agency"), _("Sub-activities"), _("Indicative budget"), _("Agreement"), _("Note")])
         for number, line in enumerate(minutes.proposals, start=1):
+            note = line.note
+            if len(note) > NOTE_IN_TABLE:
+                # A table row cannot run over a page: a long note is printed in full below the table.
+                long_notes.append((number, line.agency, note))
+                note = note[:NOTE_IN_TABLE].rstrip() + "… " + _("(full note below, no. %(number)d)", number=number)
             table.row(
                 [
                     str(number),
@@ -304,7 +312,7 @@ def minutes_pdf(minutes: Minutes) -> bytes:
                     str(line.subkegiatan_count),
                     line.budget_text,
                     line.decision_label,
-                    line.note,
+                    note,
                 ]
             )
         table.row(
@@ -327,6 +335,11 @@ def minutes_pdf(minutes: Minutes) -> bytes:
     )
     for label, count in sorted(minutes.decision_counts.items()):
         pdf.multi_cell(0, 5, f"{label}: {count}", new_x="LMARGIN", new_y="NEXT")
+    if long_notes:
+        _heading(pdf, _("Full notes"))
+        for number, agency, note in long_notes:
+            pdf.multi_cell(0, 5, f"{number}. {agency}: {note}", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
 
     _heading(pdf, _("III. Signatures"))
     column_width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2

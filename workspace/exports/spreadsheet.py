@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -82,7 +83,9 @@ def ordered_items(proposal: Proposal) -> list[ProposalItem]:
 
 def _target_value(text: str) -> int | str:
     # A whole-number target is a number in the sheet; "75,5" (a percentage) and words stay text.
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 16 else text
+    if text.isascii() and text.isdigit() and len(text) < 16 and str(int(text)) == text:
+        return int(text)
+    return text  # "007" stays as written
 
 
 def item_values(item: ProposalItem) -> dict[str, Any]:
@@ -141,12 +144,19 @@ def _style_name(parent: bool, kind: str) -> str:
     return f"sinergi-{'parent' if parent else 'sub'}-{kind}"
 
 
+def _text_cell(sheet: Any, address: str, text: str) -> Any:
+    """A cell that holds text, even text that starts with "=" (never a formula)."""
+    cell = sheet[address]
+    cell.value = text
+    cell.data_type = "s"
+    return cell
+
+
 def _write_proposal_sheet(sheet: Any, proposal: Proposal, event: Event) -> None:
     sheet["A1"] = f"RENCANA KERJA (RENJA) – USULAN TAHUN {proposal.plan_year}"
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet["A2"] = proposal.agency.name
-    sheet["A2"].font = Font(bold=True)
-    sheet["A3"] = event.title
+    _text_cell(sheet, "A2", proposal.agency.name).font = Font(bold=True)
+    _text_cell(sheet, "A3", event.title)
     keys = [key for key, _header in COLUMNS]
     for column, (key, header) in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=column, value=header)
@@ -206,7 +216,7 @@ def proposals_xlsx(event: Event, proposals: list[Proposal]) -> bytes:
         summary = workbook.active
         summary.title = "Ringkasan"
         taken.add("ringkasan")
-        summary["A1"] = event.title
+        _text_cell(summary, "A1", event.title)
         summary["A1"].font = Font(bold=True, size=13)
         summary["A2"] = f"Tahun rencana {event.plan_year}"
         headers = (AGENCY_HEADER, "Jumlah Sub Kegiatan", "Pagu Indikatif (Rp)", "Pagu n+1 (Rp)", "Status")
@@ -219,7 +229,7 @@ def proposals_xlsx(event: Event, proposals: list[Proposal]) -> bytes:
             summary.column_dimensions[letter].width = 20
         for row, proposal in enumerate(proposals, start=5):
             subs = [i for i in proposal.items if i.level is ItemLevel.SUBKEGIATAN]
-            summary.cell(row=row, column=1, value=proposal.agency.name)
+            summary.cell(row=row, column=1, value=proposal.agency.name).data_type = "s"
             summary.cell(row=row, column=2, value=len(subs))
             summary.cell(row=row, column=3, value=sum(i.budget or 0 for i in subs)).number_format = MONEY_FORMAT
             summary.cell(row=row, column=4, value=sum(i.forward_budget or 0 for i in subs)).number_format = MONEY_FORMAT
@@ -255,7 +265,7 @@ def proposals_csv(proposals: list[Proposal]) -> bytes:
     for proposal in proposals:
         for item in ordered_items(proposal):
             values = item_values(item)
-            writer.writerow([proposal.agency.name] + [_csv_text(values[key]) for key, _header in COLUMNS])
+            writer.writerow([_csv_text(proposal.agency.name)] + [_csv_text(values[key]) for key, _header in COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -294,18 +304,38 @@ HEADER_KEYS = {_normal_header(header): key for key, header in COLUMNS}
 HEADER_KEYS.update({"pagu indikatif": "budget", "pagu n+1": "forward_budget", "uraian": "name"})
 
 
-def _rows_from_grid(grid: Iterator[tuple[int, list[Any]]]) -> tuple[list[SheetRow], str | None]:
-    """Find the header row (within the first 20 rows) and read every data row below it."""
+# Reading stops here: far above any proposal (a few hundred rows), far below what would stall the
+# server; and a workbook that unpacks to more than this is refused before it is parsed.
+MAX_ROWS = 3000
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+
+
+class TooManyRows(UnreadableFile):
+    """More data rows than MAX_ROWS."""
+
+
+@dataclass
+class Sheet:
+    rows: list[SheetRow]
+    agency_name: str | None  # the agency the file names (row 2 of an XLSX, the column of a CSV)
+
+
+def _is_total_row(values: dict[str, Any]) -> bool:
+    """The JUMLAH row that ends a Sinergi sheet: no code, no level, no indicator, nothing else."""
+    if _normal_header(values.get("name")) != "jumlah":
+        return False
+    return not any(values.get(key) not in (None, "") for key in ("code", "level", "indicator", "unit", "target"))
+
+
+def _rows_from_grid(grid: Iterator[tuple[int, list[Any]]]) -> Sheet:
+    """Find the header row (within the first 20 rows) and read the data rows below it."""
     columns: dict[int, str] | None = None
     agency_name: str | None = None
     rows: list[SheetRow] = []
     for number, cells in grid:
         if columns is None:
-            found = {
-                index: HEADER_KEYS[_normal_header(c)]
-                for index, c in enumerate(cells)
-                if _normal_header(c) in HEADER_KEYS
-            }
+            headers = [_normal_header(c) for c in cells]
+            found = {index: HEADER_KEYS[header] for index, header in enumerate(headers) if header in HEADER_KEYS}
             if "code" in found.values() and "name" in found.values():
                 columns = found
                 agency_column = next(
@@ -321,59 +351,78 @@ def _rows_from_grid(grid: Iterator[tuple[int, list[Any]]]) -> tuple[list[SheetRo
         values = {key: cells[index] if index < len(cells) else None for index, key in columns.items()}
         if all(value in (None, "") for value in values.values()):
             continue
-        if _normal_header(values.get("name")) == "jumlah" and not values.get("code"):
-            break  # the total row ends the data
+        if _is_total_row(values):
+            break
+        if len(rows) >= MAX_ROWS:
+            raise TooManyRows(str(MAX_ROWS))
         rows.append(SheetRow(number=number, values=values))
     if columns is None:
         raise UnreadableFile("no header row")
-    return rows, agency_name
+    return Sheet(rows=rows, agency_name=agency_name)
 
 
-def read_spreadsheet(content: bytes, filename: str, agency_name: str) -> list[SheetRow]:
+def read_spreadsheet(content: bytes, filename: str, agency_name: str) -> Sheet:
     """The data rows of an XLSX (the sheet of `agency_name` when there are several) or a CSV."""
     if filename.lower().endswith(".csv") or not content.startswith(b"PK"):
         return _read_csv(content, agency_name)
     try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise UnreadableFile("unpacks too large")
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except UnreadableFile:
+        raise
     except Exception as error:  # zip, XML or format errors: all mean "not a readable workbook"
         raise UnreadableFile(str(error)) from None
     try:
         candidates = []
-        for sheet in workbook.worksheets:
-            grid = ((number, list(row)) for number, row in enumerate(sheet.iter_rows(values_only=True), start=1))
+        for worksheet in workbook.worksheets:
+            # Read every cell, whatever the (possibly wrong) <dimension> another tool wrote says.
+            worksheet.reset_dimensions()
+            grid = ((number, list(row)) for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1))
             try:
-                rows, sheet_agency = _rows_from_grid(grid)
+                sheet = _rows_from_grid(grid)
+            except TooManyRows:
+                raise
             except UnreadableFile:
                 continue
-            if sheet_agency and sheet_agency.lower() == agency_name.lower():
-                return rows
-            candidates.append(rows)
+            if sheet.agency_name and sheet.agency_name.lower() == agency_name.lower():
+                return sheet
+            candidates.append(sheet)
         if not candidates:
             raise UnreadableFile("no sheet with a header row")
         if len(candidates) > 1:
             raise WrongAgency(agency_name)  # a workbook of several agencies, none of them this one
         return candidates[0]
+    except (UnreadableFile, TooManyRows):
+        raise
+    except Exception as error:  # a malformed sheet inside a valid zip
+        raise UnreadableFile(str(error)) from None
     finally:
         workbook.close()
 
 
-def _read_csv(content: bytes, agency_name: str) -> list[SheetRow]:
+def _read_csv(content: bytes, agency_name: str) -> Sheet:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("cp1252", errors="replace")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows, _sheet_agency = _rows_from_grid(
-        (number, [_csv_value(cell) for cell in cells]) for number, cells in enumerate(reader, start=1)
-    )
-    agencies = {str(row.values.get("agency") or "").strip().lower() for row in rows} - {""}
-    if len(agencies) > 1:  # the event's CSV: this agency's rows (one agency's file imports as a whole)
-        rows = [row for row in rows if str(row.values.get("agency") or "").strip().lower() == agency_name.lower()]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        sheet = _rows_from_grid(
+            (number, [_csv_value(cell) for cell in cells]) for number, cells in enumerate(reader, start=1)
+        )
+    except csv.Error as error:  # a field over csv's size limit, a stray carriage return…
+        raise UnreadableFile(str(error)) from None
+    agencies = {str(row.values.get("agency") or "").strip() for row in sheet.rows} - {""}
+    if len(agencies) > 1:  # the event's CSV: this agency's rows
+        rows = [row for row in sheet.rows if str(row.values.get("agency") or "").strip().lower() == agency_name.lower()]
         if not rows:
             raise WrongAgency(agency_name)
-    return rows
+        return Sheet(rows=rows, agency_name=agency_name)
+    return Sheet(rows=sheet.rows, agency_name=next(iter(agencies), None))
 
 
 def _csv_value(text: str) -> str:

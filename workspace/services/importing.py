@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from workspace import labels
-from workspace.exports.spreadsheet import UnreadableFile, WrongAgency, read_spreadsheet
+from workspace.exports.spreadsheet import MAX_ROWS, TooManyRows, UnreadableFile, WrongAgency, read_spreadsheet
 from workspace.extensions import db
 from workspace.models import CatalogEntry, ItemLevel, Proposal, ProposalItem, Revision, User
 from workspace.services.catalog import CODE_PATTERN_BY_LEVEL, parent_code
@@ -33,7 +33,6 @@ from workspace.services.errors import NotFound, ValidationFailed
 from workspace.services.item_fields import FIELDS, FieldInvalid, apply_field_value, parse_field_value
 from workspace.services.proposals import load_proposal_tree
 
-MAX_IMPORT_ROWS = 3000
 # The fields a sub kegiatan row carries (the name is handled with the code and the catalogue).
 ROW_FIELDS = (
     "indicator",
@@ -103,6 +102,8 @@ class ImportPlan:
     missing: list[ProposalItem]
     errors: list[RowError]
     delete_missing: bool = False
+    # The agency the file names, when it is not the proposal's (shown as a warning in the preview).
+    other_agency: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -312,7 +313,7 @@ class _RowReader:
                 number, _("The level digit of %(code)s must be %(digit)s for this agency.", code=code, digit=self.digit)
             )
             return False
-        if parent is not None and parent.code and parent_code(code) != parent.code:
+        if parent is not None and parent_code(code) != parent.code:  # the editor's rule: a coded parent
             self.error(number, _("%(code)s does not belong under %(parent)s.", code=code, parent=parent.code))
             return False
         return True
@@ -320,7 +321,13 @@ class _RowReader:
     def _values(self, number: int, level: ItemLevel, probe: ProposalItem, values: dict[str, Any]) -> dict[str, str]:
         result: dict[str, str] = {}
         for name in ROW_FIELDS:
-            raw = _cell_text(values.get(name))
+            value = values.get(name)
+            if FIELDS[name].kind == "money" and isinstance(value, float) and not value.is_integer():
+                # 12.345 is a decimal number in a spreadsheet, never Rp 12.345 with a grouping dot.
+                whole = _("Rupiah are whole numbers; remove the decimals.")
+                self.error(number, f"{labels.ITEM_FIELD[name]}: {whole}")
+                continue
+            raw = _cell_text(value)
             try:
                 result[name] = parse_field_value(probe, name, raw, unit_override=result.get("unit", ""))
             except FieldInvalid as invalid:
@@ -391,7 +398,9 @@ def plan_import(
     if not content:
         raise ValidationFailed({"file": _("Choose an XLSX or CSV file exported from Sinergi.")})
     try:
-        rows = read_spreadsheet(content, filename, proposal.agency.name)
+        sheet = read_spreadsheet(content, filename, proposal.agency.name)
+    except TooManyRows:
+        raise ValidationFailed({"file": _("The file has more than %(max)d rows.", max=MAX_ROWS)}) from None
     except WrongAgency:
         raise ValidationFailed(
             {"file": _("The file has no rows for %(agency)s.", agency=proposal.agency.name)}
@@ -405,16 +414,16 @@ def plan_import(
                 )
             }
         ) from None
-    if not rows:
+    if not sheet.rows:
         raise ValidationFailed({"file": _("The file has no item rows.")})
-    if len(rows) > MAX_IMPORT_ROWS:
-        raise ValidationFailed({"file": _("The file has more than %(max)d rows.", max=MAX_IMPORT_ROWS)})
     reader = _RowReader(proposal)
-    for row in rows:
+    for row in sheet.rows:
         reader.read(row.number, row.values)
     errors = reader.errors
-    missing = _match_existing(proposal, reader.items, errors) if not errors else []
+    missing = _match_existing(proposal, reader.items, errors)
     errors.sort(key=lambda e: e.row)
+    named = sheet.agency_name
+    other_agency = named if named and named.strip().lower() != proposal.agency.name.lower() else None
     return ImportPlan(
         proposal=proposal,
         revision=proposal.revision,
@@ -422,6 +431,7 @@ def plan_import(
         missing=missing,
         errors=errors,
         delete_missing=delete_missing,
+        other_agency=other_agency,
     )
 
 

@@ -195,8 +195,13 @@ def import_form(proposal_id: int) -> tuple[str, int]:
 def _uploaded() -> tuple[bytes, str]:
     """The file of a preview (an upload), or of an apply (the previewed file, sent back)."""
     if "content" in request.form:
+        encoded = request.form["content"]
+        if len(encoded) > (MAX_IMPORT_BYTES * 4) // 3 + 4:
+            raise ValidationFailed(
+                {"file": _("The file is larger than %(size)s MB.", size=MAX_IMPORT_BYTES // 1024 // 1024)}
+            )
         try:
-            content = base64.b64decode(request.form["content"], validate=True)
+            content = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise ValidationFailed({"file": _("The previewed file was damaged; choose the file again.")}) from None
         return content, request.form.get("filename", "import.xlsx")[:200]
@@ -269,7 +274,7 @@ def import_apply(proposal_id: int) -> object:
         return _import_page(
             proposal,
             plan=fresh_plan,
-            content=request.form["content"],
+            content=base64.b64encode(content).decode("ascii"),
             filename=filename,
             error=stale.message,
             status=409,
