@@ -221,3 +221,20 @@ def test_healthz_reports_database_and_queue(cluster: dict) -> None:
     answer = requests.get(f"{cluster['a'].url}/healthz", timeout=5)
     assert answer.status_code == 200
     assert answer.json() == {"status": "ok", "database": "ok", "message_queue": "ok"}
+
+
+def test_signing_out_on_one_process_cuts_sockets_on_the_other(cluster: dict) -> None:
+    """The browser's socket lives on B; it signs out through A: B's sweeper closes it."""
+    browser = LiveClient(cluster["a"].url, "peserta.sambas", DEMO_PASSWORD)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.http.cookies)
+    browser.sio.connect(cluster["b"].url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+    assert browser.join(cluster["proposal_id"])["ok"]
+    colleague = client_on(cluster["b"], "kesbangpol.sambas", cluster["proposal_id"])
+    answer = browser.http.post(f"{cluster['a'].url}/keluar", data={"csrf_token": browser.csrf}, timeout=10)
+    assert answer.status_code == 200
+    deadline = time.monotonic() + PRESENCE_TTL + 2
+    while browser.sio.connected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not browser.sio.connected, "the socket on the other process outlived the sign-in"
+    assert colleague.sio.connected
+    colleague.disconnect()

@@ -71,6 +71,10 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": os.environ.get("SINERGI_SECURE_COOKIES", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("SINERGI_SECURE_COOKIES", "0") == "1",
+        # Socket.IO events per connection and second, after a burst (one client cannot flood a room).
+        "SOCKET_EVENT_RATE": float(os.environ.get("SINERGI_SOCKET_EVENT_RATE", "10")),
+        "SOCKET_EVENT_BURST": float(os.environ.get("SINERGI_SOCKET_EVENT_BURST", "30")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # A two-day meeting: a CSRF token lives as long as the login session.
         "WTF_CSRF_TIME_LIMIT": None,
