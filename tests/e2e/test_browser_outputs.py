@@ -123,6 +123,8 @@ def test_a_participant_imports_a_spreadsheet_through_the_preview(
     path = tmp_path / "renja-sambas.xlsx"
     workbook.save(path)
 
+    posts: list[dict] = []
+    page.on("request", lambda request: posts.append(request.headers) if request.method == "POST" else None)
     page.get_by_role("link", name="Impor", exact=True).click()
     page.get_by_label("Berkas (XLSX atau CSV)").set_input_files(str(path))
     page.get_by_role("button", name="Pratinjau").click()
@@ -132,6 +134,9 @@ def test_a_participant_imports_a_spreadsheet_through_the_preview(
     screenshot(page, "23-import-preview")
     page.get_by_role("button", name="Terapkan impor").click()
     page.wait_for_url(re.compile(rf".*/usulan/{proposal_id}$"))
+    # Both htmx POSTs (the multipart preview and the apply) carried the CSRF token in a header.
+    htmx_posts = [headers for headers in posts if headers.get("hx-request") == "true"]
+    assert len(htmx_posts) >= 2 and all(headers.get("x-csrftoken") for headers in htmx_posts)
     expect(page.locator(".flash")).to_contain_text("Impor diterapkan")
     changed_cell = page.locator("td[id$='-budget'][data-value='321000123']")
     expect(changed_cell).to_have_count(1)
