@@ -17,7 +17,7 @@ from flask import Flask
 from tests.conftest import csrf_token_of, login
 from tests.factories import build_world, make_session
 from workspace.extensions import db, socketio
-from workspace.models import Comment, EventPhase, ItemLevel, Revision
+from workspace.models import AgendaItem, Comment, EventPhase, ItemLevel, Revision
 from workspace.views.access import ACCESS_RULES
 
 ACTORS = (
@@ -42,13 +42,22 @@ ALLOWED: dict[str, set[str]] = {
     "proposal-editor": {"participant"},
     "organiser": {"organiser"},
     "facilitator": {"facilitator"},
+    "session-planner": {"facilitator", "organiser"},
     "reviewer": {"reviewer"},
     "review-desk": {"reviewer", "organiser"},
     "exporter": {"organiser", "facilitator", "reviewer"},
     "proposal-exporter": {"organiser", "facilitator", "reviewer", "participant"},
 }
 # Last, in this order: these change what the routes after them would find.
-DESTRUCTIVE = ("editing.delete", "comments.delete", "comments.hide", "auth.logout")
+DESTRUCTIVE = (
+    "sessions.remove_agenda_item",
+    "admin.person_status",
+    "admin.agency_status",
+    "editing.delete",
+    "comments.delete",
+    "comments.hide",
+    "auth.logout",
+)
 EXEMPT = {"static"}
 
 
@@ -65,6 +74,9 @@ def build_access_world() -> Ids:
     world.event.phase = EventPhase.REVIEW
     db.session.commit()
     session = make_session(world.event, "Pleno Akses")
+    agenda_item = AgendaItem(session_id=session.id, title="Pembukaan", duration_minutes=30)
+    db.session.add(agenda_item)
+    db.session.commit()
     item = next(i for i in world.proposal.items if i.level is ItemLevel.SUBKEGIATAN)
     editing.update_field(world.participant, item.id, "location", "Sajingan", item.location)
     comments.post_comment(world.participant, world.proposal.id, "Mohon dicek targetnya.")
@@ -79,6 +91,9 @@ def build_access_world() -> Ids:
         "session_id": session.id,
         "revision_id": revision.id,
         "kind": "csv",
+        "agency_id": world.other_agency.id,
+        "user_id": world.other_participant.id,
+        "agenda_item_id": agenda_item.id,
     }
     usernames = {actor: world.user(actor).username for actor in ACTORS if actor != "anonymous"}
     return Ids(usernames=usernames, values=values)

@@ -66,6 +66,8 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": os.environ.get("SINERGI_LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("SINERGI_LOGIN_ADDRESS_RATE_LIMIT", "300 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Join-code attempts per address (a hotel's laptops share one: 65 people in 30 minutes fit).
+        "JOIN_CODE_RATE_LIMIT": os.environ.get("SINERGI_JOIN_CODE_RATE_LIMIT", "30 per minute;300 per hour"),
         # New comments and replies per person (a flood of comments is noise for everyone).
         "COMMENT_RATE_LIMIT": os.environ.get("SINERGI_COMMENT_RATE_LIMIT", "10 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,

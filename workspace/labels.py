@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from workspace.models import (
+    AgencyKind,
     AgencyLevel,
     AgreementDecision,
     EventPhase,
@@ -102,4 +103,20 @@ ALIGNMENT = {
     "province_only": _l("Province only"),
     "local_only": _l("Without the province"),
     "unused": _l("No proposal"),
+}
+
+PERSON_FIELD = {
+    "name": _l("Name"),
+    "position": _l("Position"),
+    "nip": _l("NIP"),
+    "email": _l("E-mail"),
+    "phone": _l("Phone"),
+    "agency": _l("Agency"),
+    "roles": _l("Roles"),
+}
+
+AGENCY_KIND = {
+    AgencyKind.KESBANGPOL: _l("Kesbangpol"),
+    AgencyKind.BAPPEDA: _l("Bappeda"),
+    AgencyKind.OTHER: _l("Other"),
 }

@@ -68,3 +68,8 @@ def can_export_event(user: Any, event: Event) -> bool:
 def can_export_proposal(user: Any, proposal: Proposal) -> bool:
     """One agency's spreadsheet: whoever exports the event, and the agency's own participants."""
     return can_export_event(user, proposal.event) or is_proposal_owner(user, proposal)
+
+
+def can_plan_sessions(user: Any, event: Event) -> bool:
+    """Sessions and their agenda: facilitators, and organisers preparing the event."""
+    return can_facilitate(user, event) or can_manage_event(user, event)

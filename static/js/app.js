@@ -96,7 +96,10 @@
         field.insertAdjacentElement("afterend", mentionList);
       });
   });
-  document.addEventListener("focusout", function () { setTimeout(closeMentions, 150); });
+  // Only leaving the field being completed closes the list (not focus moving anywhere else).
+  document.addEventListener("focusout", function (event) {
+    if (event.target.matches && event.target.matches("textarea[data-mentions]")) { setTimeout(closeMentions, 150); }
+  });
 
   // Print buttons and selects that submit their form (no inline script: the CSP forbids it).
   document.addEventListener("click", function (event) {

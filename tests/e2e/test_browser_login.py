@@ -15,7 +15,7 @@ def sign_in(page, server: RunningServer, username: str, password: str = DEMO_PAS
     page.goto(f"{server.url}/masuk")
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(password)
-    page.get_by_role("button", name="Masuk").click()
+    page.get_by_role("button", name="Masuk", exact=True).click()
 
 
 def test_participant_signs_in_and_sees_their_agency_proposal(browser, browser_server: RunningServer) -> None:

@@ -13,7 +13,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -327,21 +327,25 @@ def _is_total_row(values: dict[str, Any]) -> bool:
     return not any(values.get(key) not in (None, "") for key in ("code", "level", "indicator", "unit", "target"))
 
 
-def _rows_from_grid(grid: Iterator[tuple[int, list[Any]]]) -> Sheet:
-    """Find the header row (within the first 20 rows) and read the data rows below it."""
+def _rows_from_grid(
+    grid: Iterator[tuple[int, list[Any]]],
+    header_keys: dict[str, str] = HEADER_KEYS,
+    required: tuple[str, ...] = ("code", "name"),
+    is_total_row: Callable[[dict[str, Any]], bool] = _is_total_row,
+) -> Sheet:
+    """Find the header row (within the first 20 rows: the one naming every `required` column) and
+    read the data rows below it, as {column key: cell value}."""
     columns: dict[int, str] | None = None
     agency_name: str | None = None
     rows: list[SheetRow] = []
     for number, cells in grid:
         if columns is None:
             headers = [_normal_header(c) for c in cells]
-            found = {index: HEADER_KEYS[header] for index, header in enumerate(headers) if header in HEADER_KEYS}
-            if "code" in found.values() and "name" in found.values():
+            found = {index: header_keys[header] for index, header in enumerate(headers) if header in header_keys}
+            if all(key in found.values() for key in required):
                 columns = found
-                agency_column = next(
-                    (i for i, c in enumerate(cells) if _normal_header(c) == AGENCY_HEADER.lower()), None
-                )
-                if agency_column is not None:
+                agency_column = next((i for i, header in enumerate(headers) if header == AGENCY_HEADER.lower()), None)
+                if agency_column is not None and "agency" not in found.values():
                     columns[agency_column] = "agency"
             elif number == 2 and cells and isinstance(cells[0], str):
                 agency_name = cells[0].strip()
@@ -351,7 +355,7 @@ def _rows_from_grid(grid: Iterator[tuple[int, list[Any]]]) -> Sheet:
         values = {key: cells[index] if index < len(cells) else None for index, key in columns.items()}
         if all(value in (None, "") for value in values.values()):
             continue
-        if _is_total_row(values):
+        if is_total_row(values):
             break
         if len(rows) >= MAX_ROWS:
             raise TooManyRows(str(MAX_ROWS))
@@ -361,10 +365,12 @@ def _rows_from_grid(grid: Iterator[tuple[int, list[Any]]]) -> Sheet:
     return Sheet(rows=rows, agency_name=agency_name)
 
 
-def read_spreadsheet(content: bytes, filename: str, agency_name: str) -> Sheet:
-    """The data rows of an XLSX (the sheet of `agency_name` when there are several) or a CSV."""
-    if filename.lower().endswith(".csv") or not content.startswith(b"PK"):
-        return _read_csv(content, agency_name)
+def _is_csv(content: bytes, filename: str) -> bool:
+    return filename.lower().endswith(".csv") or not content.startswith(b"PK")
+
+
+def _worksheet_grids(content: bytes) -> Iterator[Iterator[tuple[int, list[Any]]]]:
+    """Each worksheet of an XLSX as (row number, cells); refuses what cannot be read safely."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
@@ -375,34 +381,15 @@ def read_spreadsheet(content: bytes, filename: str, agency_name: str) -> Sheet:
     except Exception as error:  # zip, XML or format errors: all mean "not a readable workbook"
         raise UnreadableFile(str(error)) from None
     try:
-        candidates = []
         for worksheet in workbook.worksheets:
             # Read every cell, whatever the (possibly wrong) <dimension> another tool wrote says.
             worksheet.reset_dimensions()
-            grid = ((number, list(row)) for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1))
-            try:
-                sheet = _rows_from_grid(grid)
-            except TooManyRows:
-                raise
-            except UnreadableFile:
-                continue
-            if sheet.agency_name and sheet.agency_name.lower() == agency_name.lower():
-                return sheet
-            candidates.append(sheet)
-        if not candidates:
-            raise UnreadableFile("no sheet with a header row")
-        if len(candidates) > 1:
-            raise WrongAgency(agency_name)  # a workbook of several agencies, none of them this one
-        return candidates[0]
-    except (UnreadableFile, TooManyRows):
-        raise
-    except Exception as error:  # a malformed sheet inside a valid zip
-        raise UnreadableFile(str(error)) from None
+            yield ((number, list(row)) for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1))
     finally:
         workbook.close()
 
 
-def _read_csv(content: bytes, agency_name: str) -> Sheet:
+def _csv_grid(content: bytes) -> Iterator[tuple[int, list[Any]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -411,11 +398,59 @@ def _read_csv(content: bytes, agency_name: str) -> Sheet:
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        sheet = _rows_from_grid(
-            (number, [_csv_value(cell) for cell in cells]) for number, cells in enumerate(reader, start=1)
-        )
-    except csv.Error as error:  # a field over csv's size limit, a stray carriage return…
+        for number, cells in enumerate(reader, start=1):
+            yield number, [_csv_value(cell) for cell in cells]
+    except csv.Error as error:  # a field over csv's size limit…
         raise UnreadableFile(str(error)) from None
+
+
+def _guarded(read: Callable[[], Sheet]) -> Sheet:
+    try:
+        return read()
+    except UnreadableFile:
+        raise
+    except Exception as error:  # a malformed sheet inside a valid zip
+        raise UnreadableFile(str(error)) from None
+
+
+def read_table(content: bytes, filename: str, header_keys: dict[str, str], required: tuple[str, ...]) -> list[SheetRow]:
+    """The data rows of the first sheet (or CSV) with a header row naming every required column."""
+    if _is_csv(content, filename):
+        return _guarded(lambda: _rows_from_grid(_csv_grid(content), header_keys, required, lambda _v: False)).rows
+    for grid in _worksheet_grids(content):
+        try:
+            return _guarded(lambda grid=grid: _rows_from_grid(grid, header_keys, required, lambda _v: False)).rows
+        except TooManyRows:
+            raise
+        except UnreadableFile:
+            continue
+    raise UnreadableFile("no sheet with a header row")
+
+
+def read_spreadsheet(content: bytes, filename: str, agency_name: str) -> Sheet:
+    """The data rows of an XLSX (the sheet of `agency_name` when there are several) or a CSV."""
+    if _is_csv(content, filename):
+        return _read_csv(content, agency_name)
+    candidates = []
+    for grid in _worksheet_grids(content):
+        try:
+            sheet = _guarded(lambda grid=grid: _rows_from_grid(grid))
+        except TooManyRows:
+            raise
+        except UnreadableFile:
+            continue
+        if sheet.agency_name and sheet.agency_name.lower() == agency_name.lower():
+            return sheet
+        candidates.append(sheet)
+    if not candidates:
+        raise UnreadableFile("no sheet with a header row")
+    if len(candidates) > 1:
+        raise WrongAgency(agency_name)  # a workbook of several agencies, none of them this one
+    return candidates[0]
+
+
+def _read_csv(content: bytes, agency_name: str) -> Sheet:
+    sheet = _guarded(lambda: _rows_from_grid(_csv_grid(content)))
     agencies = {str(row.values.get("agency") or "").strip() for row in sheet.rows} - {""}
     if len(agencies) > 1:  # the event's CSV: this agency's rows
         rows = [row for row in sheet.rows if str(row.values.get("agency") or "").strip().lower() == agency_name.lower()]

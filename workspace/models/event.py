@@ -47,6 +47,9 @@ class Event(db.Model):
     ends_on: Mapped[date]
     plan_year: Mapped[int]
     phase: Mapped[EventPhase] = mapped_column(enum_column(EventPhase), default=EventPhase.PREPARATION)
+    # After signing in with a join code: must the person set a password (False), or may they go on
+    # with the code's sign-in on that laptop until the event ends (True)? The organiser chooses.
+    code_sign_in_lasts: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     agencies: Mapped[list[Agency]] = relationship(secondary=event_agencies, order_by="Agency.region_code, Agency.kind")

@@ -123,4 +123,6 @@ class LoginSession(db.Model):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    # A sign-in with a join code that the person did not turn into a password ends with the event.
+    expires_at: Mapped[datetime | None]
     user_agent: Mapped[str] = mapped_column(sa.String(200), default="")

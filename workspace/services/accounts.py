@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -72,10 +73,14 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def start_login(user: User, user_agent: str = "") -> str:
+def start_login(user: User, user_agent: str = "", expires_at: datetime | None = None) -> str:
     """Record a sign-in and return its token (carried by the session cookie, stored hashed)."""
     token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(user_id=user.id, token_hash=_token_hash(token), user_agent=user_agent[:200]))
+    db.session.add(
+        LoginSession(
+            user_id=user.id, token_hash=_token_hash(token), user_agent=user_agent[:200], expires_at=expires_at
+        )
+    )
     db.session.commit()
     user.login_token = token
     return token
@@ -106,6 +111,7 @@ def user_of_login(session_user_id: str) -> User | None:
             User.id == int(user_id),
             LoginSession.token_hash == _token_hash(token),
             LoginSession.ended_at.is_(None),
+            sa.or_(LoginSession.expires_at.is_(None), LoginSession.expires_at > utcnow()),
         )
     )
     if user is not None:
@@ -120,7 +126,18 @@ def active_logins(tokens: list[str]) -> set[str]:
     by_hash = {_token_hash(token): token for token in tokens}
     rows = db.session.scalars(
         sa.select(LoginSession.token_hash).where(
-            LoginSession.token_hash.in_(list(by_hash)), LoginSession.ended_at.is_(None)
+            LoginSession.token_hash.in_(list(by_hash)),
+            LoginSession.ended_at.is_(None),
+            sa.or_(LoginSession.expires_at.is_(None), LoginSession.expires_at > utcnow()),
         )
     )
     return {by_hash[row] for row in rows}
+
+
+def keep_login(token: str | None) -> None:
+    """The person set a password: their code sign-in no longer ends with the event."""
+    if token:
+        db.session.execute(
+            sa.update(LoginSession).where(LoginSession.token_hash == _token_hash(token)).values(expires_at=None)
+        )
+        db.session.commit()

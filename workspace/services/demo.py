@@ -9,8 +9,9 @@ from __future__ import annotations
 import csv
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -215,6 +216,10 @@ def _agencies() -> tuple[Agency, list[tuple[str, Agency, Agency]]]:
     return province, local
 
 
+def _demo_day() -> date:
+    return datetime.now(ZoneInfo("Asia/Jakarta")).date()
+
+
 def _event() -> Event:
     event = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_EVENT_SLUG))
     if event is None:
@@ -224,8 +229,10 @@ def _event() -> Event:
             theme="Kolaboratif dan Sinergi",
             venue="Hotel Aston Pontianak, Jl. Gajah Mada No. 201",
             city="Pontianak",
-            starts_on=date(2023, 3, 14),
-            ends_on=date(2023, 3, 15),
+            # The demo meeting takes place today and tomorrow, so that its live plenary and the
+            # join codes the secretariat prints (valid until the event ends) work when tried.
+            starts_on=_demo_day(),
+            ends_on=_demo_day() + timedelta(days=1),
             plan_year=2024,
             phase=EventPhase.MEETING,
         )
@@ -382,9 +389,9 @@ def _plenary(event: Event) -> None:
         title=title,
         description="Sidang pleno hari pertama di Ballroom Khatulistiwa.",
         status=SessionStatus.LIVE,
-        scheduled_start=datetime(2023, 3, 14, 1, 0),  # 08.00 WIB
-        scheduled_end=datetime(2023, 3, 14, 9, 0),
-        opened_at=datetime(2023, 3, 14, 1, 5),
+        scheduled_start=datetime.combine(event.starts_on, time(1, 0)),  # 08.00 WIB
+        scheduled_end=datetime.combine(event.starts_on, time(9, 0)),
+        opened_at=datetime.combine(event.starts_on, time(1, 5)),
     )
     db.session.add(plenary)
     agenda = (

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,7 +33,7 @@ from workspace.models import (
     User,
 )
 from workspace.models.base import utcnow
-from workspace.permissions import can_facilitate, can_view_event
+from workspace.permissions import can_facilitate, can_plan_sessions, can_view_event
 from workspace.services.changes import ChangeResult, announce, bump_revision
 from workspace.services.errors import NotFound, PermissionDenied, ValidationFailed
 from workspace.services.transactions import write_transaction
@@ -140,8 +141,8 @@ def _epoch_ms(moment: datetime) -> int:
 
 
 def create_session(actor: User, event: Event, title: str, agenda: list[tuple[str, int]]) -> Session:
-    if not can_facilitate(actor, event):
-        raise PermissionDenied(_("Only facilitators can do this."))
+    if not can_plan_sessions(actor, event):
+        raise PermissionDenied(_("Only facilitators and organisers can plan sessions."))
     name = _text(title, 200, "title", required=True)
     cleaned = []
     for agenda_title, minutes in agenda:
@@ -162,6 +163,55 @@ def create_session(actor: User, event: Event, title: str, agenda: list[tuple[str
             db.session.add(
                 AgendaItem(session_id=session.id, position=index, title=item_title, duration_minutes=minutes)
             )
+    _announce_event(session.event_id)
+    return session
+
+
+def _planned_session(actor: User, session_id: int) -> Session:
+    session = session_for_viewer(actor, session_id)
+    if not can_plan_sessions(actor, session.event):
+        raise PermissionDenied(_("Only facilitators and organisers can plan sessions."))
+    return session
+
+
+def add_agenda_item(actor: User, session_id: int, title: str, minutes: str, starts_at: str = "") -> AgendaItem:
+    """An agenda item at the end of a session's agenda (optionally with its start time, HH:MM local)."""
+    session = _planned_session(actor, session_id)
+    name = _text(title, 200, "agenda_title", required=True)
+    minutes_text = minutes.strip()
+    if not re.fullmatch(r"[0-9]{1,3}", minutes_text) or not 0 <= int(minutes_text) <= 600:
+        raise ValidationFailed({"agenda_minutes": _("An agenda item lasts 0 to 600 minutes.")})
+    start = None
+    if starts_at.strip():
+        match = re.fullmatch(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])", starts_at.strip())
+        if match is None:
+            raise ValidationFailed({"agenda_start": _("Enter a time such as 08.30.")})
+        day = (session.scheduled_start or datetime.combine(session.event.starts_on, datetime.min.time()))
+        zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
+        local = datetime.combine(day.date(), datetime.min.time()).replace(
+            hour=int(match.group(1)), minute=int(match.group(2)), tzinfo=zone
+        )
+        start = local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    with write_transaction():
+        position = (
+            db.session.scalar(sa.select(sa.func.max(AgendaItem.position)).where(AgendaItem.session_id == session_id))
+            or 0
+        ) + 1
+        item = AgendaItem(
+            session_id=session_id, position=position, title=name, duration_minutes=int(minutes_text), starts_at=start
+        )
+        db.session.add(item)
+    _announce_event(session.event_id)
+    return item
+
+
+def remove_agenda_item(actor: User, agenda_item_id: int) -> Session:
+    item = db.session.get(AgendaItem, agenda_item_id)
+    if item is None:
+        raise NotFound(_("The page or data you are looking for does not exist."))
+    session = _planned_session(actor, item.session_id)
+    with write_transaction():
+        db.session.delete(db.session.get(AgendaItem, agenda_item_id))
     _announce_event(session.event_id)
     return session
 

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from workspace.views import auth, comments, editing, errors, events, health, outputs, proposals, sessions
+    from workspace.views import admin, auth, comments, editing, errors, events, health, outputs, proposals, sessions
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(events.blueprint)
@@ -15,9 +15,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(comments.blueprint)
     app.register_blueprint(sessions.blueprint)
     app.register_blueprint(outputs.blueprint)
+    app.register_blueprint(admin.blueprint)
     app.register_blueprint(health.blueprint)
     if app.config.get("SINERGI_TEST_HOOKS"):
         from workspace.views import test_hooks
 
         app.register_blueprint(test_hooks.blueprint)
+    app.before_request(auth.require_own_password)
     errors.register(app)

@@ -21,6 +21,7 @@ ACCESS_RULES: dict[str, str] = {
     "proposal-editor": "participants of the proposal's agency, while the proposal is editable",
     "organiser": "the event's organisers",
     "facilitator": "the event's facilitators",
+    "session-planner": "the event's facilitators and organisers (sessions and their agenda)",
     "reviewer": "the event's reviewers (verdicts: in the review phase)",
     "review-desk": "the event's reviewers and organisers",
     "exporter": "organisers, facilitators and reviewers of the event",

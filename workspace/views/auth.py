@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length
 from workspace.extensions import limiter
 from workspace.realtime.handlers import disconnect_login
 from workspace.services import accounts
+from workspace.services.errors import ServiceError, ValidationFailed
 from workspace.views.access import access
 
 blueprint = Blueprint("auth", __name__)
@@ -110,3 +111,79 @@ def switch_language() -> Response:
     if language in current_app.config["LANGUAGES"]:
         session["locale"] = language
     return redirect(safe_next_url(request.form.get("next")) or url_for("events.index"))
+
+
+# ---- Join codes: the hotel morning ---------------------------------------------------------------
+
+
+def join_code_rate_limit() -> str:
+    return current_app.config["JOIN_CODE_RATE_LIMIT"]
+
+
+@blueprint.route("/gabung", methods=["GET"])
+@access("public")
+def join_form() -> str:
+    """Typed on the sign-in page or opened by the QR code: the code is only used by the POST (a link
+    preview or a phone's QR scanner opening the page must not spend it)."""
+    return render_template("auth/join.html", code=request.args.get("kode", "")[:40], error=None)
+
+
+@blueprint.route("/gabung", methods=["POST"])
+@access("public")
+@limiter.limit(join_code_rate_limit, methods=["POST"])
+def join() -> str | Response | tuple[str, int]:
+    from workspace.services import onboarding
+
+    typed = request.form.get("code", "")[:40]
+    try:
+        signed_in = onboarding.redeem_code(typed)
+    except ServiceError as error:
+        return render_template("auth/join.html", code=typed, error=error.message), 400
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    accounts.start_login(signed_in.user, request.headers.get("User-Agent", ""), expires_at=signed_in.expires_at)
+    login_user(signed_in.user)
+    session["password_required"] = signed_in.must_set_password
+    session["code_sign_in"] = True
+    return redirect(url_for("auth.own_password"))
+
+
+@blueprint.route("/kata-sandi", methods=["GET", "POST"])
+@access("signed-in")
+@login_required
+def own_password() -> str | Response | tuple[str, int]:
+    from workspace.services import onboarding
+
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            onboarding.set_own_password(
+                current_user, request.form.get("password", ""), request.form.get("confirmation", "")
+            )
+        except ValidationFailed as invalid:
+            errors = invalid.errors
+        else:
+            accounts.keep_login(current_user.login_token)  # a password sign-in does not end with the event
+            session.pop("password_required", None)
+            session.pop("code_sign_in", None)
+            flash(_("Your password is set. Next time, sign in with your username and this password."), "success")
+            return redirect(url_for("events.index"))
+    return render_template(
+        "auth/own_password.html",
+        errors=errors,
+        required=session.get("password_required", False),
+        after_code=session.get("code_sign_in", False),
+    ), (422 if errors else 200)
+
+
+# While a person who came in with a join code has not set the password the organiser requires,
+# every page leads to the password form (static files, signing out and the language switch excepted).
+PASSWORD_FREE_ENDPOINTS = {"auth.own_password", "auth.logout", "auth.switch_language", "static", "health.healthz"}
+
+
+def require_own_password() -> Response | None:
+    if session.get("password_required") and request.endpoint not in PASSWORD_FREE_ENDPOINTS:
+        return redirect(url_for("auth.own_password"))
+    return None

@@ -138,7 +138,7 @@ def spotlight(session_id: int) -> str:
 
 
 @blueprint.route("/rakor/<int:event_id>/sesi", methods=["POST"])
-@access("facilitator")
+@access("session-planner")
 @login_required
 def create(event_id: int) -> Response:
     event = event_for_viewer(event_id)
@@ -151,8 +151,47 @@ def create(event_id: int) -> Response:
         abort(403)
     except ServiceError as error:
         flash(error.message, "error")
-        return redirect(url_for("events.home", event_id=event_id))
-    return redirect(url_for("sessions.room", session_id=session.id))
+        return redirect(_back_to(url_for("events.home", event_id=event_id)))
+    return redirect(_back_to(url_for("sessions.room", session_id=session.id)))
+
+
+def _back_to(default: str) -> str:
+    """Where a planning form came from (the organiser's sessions page), if it is one of ours."""
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else default
+
+
+@blueprint.route("/sesi/<int:session_id>/agenda", methods=["POST"])
+@access("session-planner")
+@login_required
+def add_agenda_item(session_id: int) -> Response:
+    _session(session_id)
+    try:
+        facilitation.add_agenda_item(
+            current_user,
+            session_id,
+            request.form.get("agenda_title", ""),
+            request.form.get("agenda_minutes", ""),
+            request.form.get("agenda_start", ""),
+        )
+    except PermissionDenied:
+        abort(403)
+    except ServiceError as error:
+        flash(error.message, "error")
+    return redirect(_back_to(url_for("sessions.room", session_id=session_id)))
+
+
+@blueprint.route("/agenda/<int:agenda_item_id>/hapus", methods=["POST"])
+@access("session-planner")
+@login_required
+def remove_agenda_item(agenda_item_id: int) -> Response:
+    try:
+        session = facilitation.remove_agenda_item(current_user, agenda_item_id)
+    except PermissionDenied:
+        abort(403)
+    except NotFound:
+        abort(404)
+    return redirect(_back_to(url_for("sessions.room", session_id=session.id)))
 
 
 @blueprint.route("/sesi/<int:session_id>/status", methods=["POST"])

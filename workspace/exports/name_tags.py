@@ -1,0 +1,101 @@
+"""Name-tag cards with each person's join code and its QR code: an A4 print view and a PDF,
+eight cards a page (2 × 4, 90 × 62 mm), both from the same `Card` list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import segno
+from flask_babel import gettext as _
+from fpdf import FPDF
+
+from workspace.exports.minutes import FONT_DIR
+
+CARD_WIDTH, CARD_HEIGHT = 90.0, 62.0
+COLUMNS, ROWS = 2, 4
+LEFT, TOP, GAP = 12.0, 12.0, 6.0
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    position: str
+    agency: str
+    username: str
+    code: str  # XXXX-XXXX-XXXX
+    url: str  # what the QR code opens: the join page with the code filled in
+
+    def qr(self) -> segno.QRCode:
+        return segno.make(self.url, error="m")
+
+    def qr_data_uri(self) -> str:
+        return self.qr().svg_data_uri(scale=4, border=2)
+
+
+def cards_pdf(cards: list[Card], event_title: str) -> bytes:
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSansCondensed.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSansCondensed-Bold.ttf"))
+    pdf.set_auto_page_break(False)
+    pdf.set_title(_("Name-tag cards") + f" – {event_title}")
+    pdf.set_creator("Sinergi")
+    per_page = COLUMNS * ROWS
+    for index, card in enumerate(cards):
+        if index % per_page == 0:
+            pdf.add_page()
+        slot = index % per_page
+        x = LEFT + (slot % COLUMNS) * (CARD_WIDTH + GAP)
+        y = TOP + (slot // COLUMNS) * (CARD_HEIGHT + GAP)
+        _draw_card(pdf, card, x, y, event_title)
+    return bytes(pdf.output())
+
+
+def _draw_card(pdf: FPDF, card: Card, x: float, y: float, event_title: str) -> None:
+    pdf.set_draw_color(150, 160, 175)
+    pdf.set_line_width(0.2)
+    pdf.set_dash_pattern(dash=1.5, gap=1.5)  # where to cut
+    pdf.rect(x, y, CARD_WIDTH, CARD_HEIGHT)
+    pdf.set_dash_pattern()
+    pdf.set_fill_color(15, 92, 140)
+    pdf.rect(x, y, CARD_WIDTH, 8, style="F")
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_font("DejaVu", "B", 7.5)
+    pdf.set_xy(x + 3, y + 1.5)
+    pdf.cell(CARD_WIDTH - 6, 5, event_title[:80], align="L")
+    pdf.set_text_color(20, 30, 50)
+    text_width = CARD_WIDTH - 38
+    pdf.set_xy(x + 3, y + 11)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.multi_cell(text_width, 5, card.name[:80], align="L", new_x="LEFT", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 7.5)
+    pdf.set_x(x + 3)
+    pdf.multi_cell(text_width, 3.6, card.position[:90], align="L", new_x="LEFT", new_y="NEXT")
+    pdf.set_x(x + 3)
+    pdf.multi_cell(text_width, 3.6, card.agency[:120], align="L", new_x="LEFT", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 7)
+    pdf.set_xy(x + 3, y + CARD_HEIGHT - 17)
+    pdf.cell(text_width, 4, _("Username: %(username)s", username=card.username))
+    pdf.set_xy(x + 3, y + CARD_HEIGHT - 12.5)
+    pdf.cell(text_width, 4, _("Join code (once):"))
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.set_xy(x + 3, y + CARD_HEIGHT - 8.5)
+    pdf.cell(text_width, 6, card.code)
+    _draw_qr(pdf, card.qr(), x + CARD_WIDTH - 34, y + 12, 31)
+
+
+def _draw_qr(pdf: FPDF, qr: segno.QRCode, x: float, y: float, size: float) -> None:
+    """The QR code as filled squares: no image library involved, sharp at any print resolution."""
+    matrix = [list(row) for row in qr.matrix]
+    modules = len(matrix) + 4  # a quiet zone of two modules
+    step = size / modules
+    pdf.set_fill_color(0, 0, 0)
+    for row_index, row in enumerate(matrix):
+        start = None
+        for column_index, dark in enumerate([*row, 0]):
+            if dark and start is None:
+                start = column_index
+            elif not dark and start is not None:
+                pdf.rect(
+                    x + (start + 2) * step, y + (row_index + 2) * step, (column_index - start) * step, step, style="F"
+                )
+                start = None
