@@ -28,8 +28,26 @@ from workspace.extensions import socketio  # noqa: E402
 
 app = create_app({"SOCKETIO_ASYNC_MODE": ASYNC_MODE})
 
+
+def raise_file_limit() -> int:
+    """Every connected laptop holds a socket: lift the soft file-descriptor limit to the hard one."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or hard > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, ValueError, OSError):  # not on this platform, or not allowed
+        return -1
+
+
 if __name__ == "__main__":
     host = os.environ.get("SINERGI_HOST", "127.0.0.1")
     port = int(os.environ.get("SINERGI_PORT", "5000"))
-    print(f"Sinergi: http://{host}:{port}  ({ASYNC_MODE})", flush=True)
-    socketio.run(app, host=host, port=port, log_output=os.environ.get("SINERGI_ACCESS_LOG") == "1")
+    files = raise_file_limit()
+    # Simultaneous connections one process accepts (eventlet's default is 1,024; docs/performance.md).
+    connections = int(os.environ.get("SINERGI_MAX_CONNECTIONS", "4096"))
+    options = {"max_size": connections} if ASYNC_MODE == "eventlet" else {}
+    print(f"Sinergi: http://{host}:{port}  ({ASYNC_MODE}, up to {connections} connections, {files} files)", flush=True)
+    socketio.run(app, host=host, port=port, log_output=os.environ.get("SINERGI_ACCESS_LOG") == "1", **options)

@@ -31,7 +31,7 @@ def main() -> None:
     with sqlite_database(options.items, options.agencies) as (instance, url, event_id):
         built = time.monotonic() - started
         with running_app(instance, url) as server:
-            http = signed_in(server, "fasilitator")
+            http = signed_in(server.url, "fasilitator")
             base = f"{server.url}/rakor/{event_id}"
             proposal_id = int(http.get(f"{base}/usulan", timeout=30).text.split('href="/usulan/', 1)[1].split('"')[0])
             targets = [

@@ -123,12 +123,12 @@ def running_app(instance: Path, database_url: str, extra_env: dict[str, str] | N
         server.stop()
 
 
-def signed_in(server: RunningServer, username: str, password: str = DEMO_PASSWORD) -> requests.Session:
+def signed_in(server_url: str, username: str, password: str = DEMO_PASSWORD) -> requests.Session:
     http = requests.Session()
-    page = http.get(f"{server.url}/masuk", timeout=10).text
+    page = http.get(f"{server_url}/masuk", timeout=10).text
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     answer = http.post(
-        f"{server.url}/masuk",
+        f"{server_url}/masuk",
         data={"username": username, "password": password, "csrf_token": token},
         allow_redirects=False,
         timeout=10,

@@ -60,9 +60,9 @@ def render_item_rows(proposal: Proposal, item_ids: list[int], counts: dict) -> d
 
 def render_tree_parts(proposal: Proposal, item_ids: list[int], structure_changed: bool, counts: dict) -> dict[str, str]:
     if structure_changed:
-        return {
-            f"proposal-{proposal.id}-tree": render_template("proposals/_tree.html", proposal=proposal, counts=counts)
-        }
+        from workspace.fragments import proposal_tree_html
+
+        return {f"proposal-{proposal.id}-tree": str(proposal_tree_html(proposal, lambda: counts))}
     fragments = render_item_rows(proposal, item_ids, counts)
     fragments[f"proposal-{proposal.id}-totals"] = render_template("proposals/_tree_totals.html", proposal=proposal)
     return fragments

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workspace.extensions import db
+from workspace.fragments import proposal_tree_html
 from workspace.models import CatalogLevel, ItemLevel, NationalDirection, ProposalItem, Revision
 from workspace.permissions import can_edit_proposal
 from workspace.services import editing
@@ -67,7 +68,7 @@ def tree(proposal_id: int) -> str:
     """The whole tree fragment: what a client re-fetches to catch up after a gap or a reconnect."""
     proposal_for_viewer(proposal_id)
     proposal = load_proposal_tree(proposal_id)
-    return render_template("proposals/_tree.html", proposal=proposal, counts=open_thread_counts(proposal_id))
+    return proposal_tree_html(proposal, lambda: open_thread_counts(proposal_id))
 
 
 @blueprint.route("/usulan/<int:proposal_id>/riwayat")

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from workspace.fragments import proposal_tree_html
 from workspace.models import EventPhase, Proposal, ProposalStatus
 from workspace.permissions import (
     can_comment,
@@ -50,6 +51,7 @@ def detail(proposal_id: int) -> str:
         abort(404)
     require(can_view_proposal(current_user, proposal))
     can_edit = can_edit_proposal(current_user, proposal)
+    counts = comment_service.open_thread_counts(proposal.id)
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
@@ -61,7 +63,8 @@ def detail(proposal_id: int) -> str:
         can_give_verdict=can_review(current_user, proposal.event) and proposal.event.phase is EventPhase.REVIEW,
         read_only_reason=None if can_edit else read_only_reason(proposal),
         revisions=proposal_service.recent_revisions(proposal.id),
-        counts=comment_service.open_thread_counts(proposal.id),
+        counts=counts,
+        tree_html=proposal_tree_html(proposal, lambda: counts),
         threads=comment_service.threads_of(proposal.id),
         review=comment_service.review_state(proposal),
     )

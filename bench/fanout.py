@@ -1,0 +1,403 @@
+"""Live fan-out: how long an edit takes to reach every client of a proposal, against the bare
+python-socketio baseline on the same machine.
+
+    .venv/bin/python bench/fanout.py                      # 65 clients at 5 edits/s, 500 at 10 edits/s
+    .venv/bin/python bench/fanout.py --runs 65@5 200@10 --seconds 15 --json
+    .venv/bin/python bench/fanout.py --database-url postgresql://postgres@127.0.0.1/test \\
+                                     --redis-url redis://127.0.0.1:6379/0
+
+For each N@rate: N real Socket.IO clients (one asyncio process, WebSocket transport, signed in,
+joined to one proposal's room) connect to the real app (eventlet, its own process); an editor
+changes fields through the app's real HTTP edit path at `rate` edits a second, each value carrying
+its send time; every client notes when the change reaches it. Then the same N clients join a room
+of a bare python-socketio echo server (eventlet, no Flask, no database; `echo_server.py`) and a
+sender emits the same number of messages of the app's broadcast size at the same rate.
+
+Printed per run: edits sent, deliveries expected and received (lost and duplicated), latency
+p50 / p95 / p99 for the app and the baseline and their ratio, the server's CPU seconds and peak
+RSS during the run, and RSS per connected client. Bounded: every run lasts `--seconds` plus a
+two-second drain, and everything talks to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+import socketio
+from support import (
+    PROJECT_ROOT,
+    machine_description,
+    print_table,
+    running_app,
+    signed_in,
+    sqlite_database,
+)
+
+from tests.live_clients import cell_values
+from tests.servers import free_port
+
+CONNECT_BATCH = 50
+
+
+@dataclass
+class Delivery:
+    latencies_ms: list[float] = field(default_factory=list)
+    seen: set[tuple[int, int]] = field(default_factory=set)
+    duplicates: int = 0
+    payload_bytes: list[int] = field(default_factory=list)
+
+    def note(self, client: int, sequence: int, sent_ns: int) -> None:
+        key = (client, sequence)
+        if key in self.seen:
+            self.duplicates += 1
+            return
+        self.seen.add(key)
+        self.latencies_ms.append((time.time_ns() - sent_ns) / 1e6)
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+class ServerWatch:
+    """CPU seconds and peak RSS of a server process while a run lasts (sampled every 50 ms)."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def rss(self) -> int:
+        return self.process.memory_info().rss
+
+    def cpu(self) -> float:
+        times = self.process.cpu_times()
+        return times.user + times.system
+
+    @contextmanager
+    def watching(self):  # type: ignore[no-untyped-def]
+        self.peak = self.rss()
+        self._stop.clear()
+        start_cpu = self.cpu()
+        sampler = threading.Thread(target=self._sample, daemon=True)
+        sampler.start()
+        result: dict[str, float] = {}
+        try:
+            yield result
+        finally:
+            self._stop.set()
+            sampler.join()
+            result["cpu_s"] = self.cpu() - start_cpu
+            result["peak_rss_mb"] = self.peak / 2**20
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, self.rss())
+
+
+def web_session() -> aiohttp.ClientSession:
+    """One HTTP session for many sockets: no cap on connections, and cookies kept for 127.0.0.1
+    (aiohttp's default jar drops cookies of IP addresses, so the sign-in would not be sent)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def connect_many(url: str, count: int, headers: dict[str, str], setup) -> list[socketio.AsyncClient]:
+    """`count` clients, connected in batches (the listen backlog is finite), each set up by `setup`."""
+    clients: list[socketio.AsyncClient] = []
+    http = web_session()
+
+    async def one(index: int) -> None:
+        client = socketio.AsyncClient(reconnection=False, http_session=http)
+        await setup(client, index)
+        await client.connect(url, headers=headers, transports=["websocket"], wait_timeout=20)
+        clients.append(client)
+
+    for start in range(0, count, CONNECT_BATCH):
+        await asyncio.gather(*(one(i) for i in range(start, min(count, start + CONNECT_BATCH))))
+    return clients
+
+
+async def disconnect_all(clients: list[socketio.AsyncClient]) -> None:
+    sessions = {id(client.eio.http): client.eio.http for client in clients if client.eio.http is not None}
+    await asyncio.gather(*(client.disconnect() for client in clients), return_exceptions=True)
+    for session in sessions.values():
+        await session.close()
+
+
+async def app_run(
+    server_url: str,
+    watch: ServerWatch,
+    clients_count: int,
+    rate: float,
+    seconds: float,
+    viewer_cookie: str,
+    editor: dict[str, Any],
+) -> dict[str, Any]:
+    delivery = Delivery()
+    proposal_id = editor["proposal_id"]
+
+    async def setup(client: socketio.AsyncClient, index: int) -> None:
+        @client.on("proposal:changed")
+        async def changed(payload: dict[str, Any]) -> None:
+            # The changed cell, named by the broadcast itself (a row holds other bench values too).
+            change = payload.get("change", {})
+            if not change.get("field") or not change.get("item_ids"):
+                return
+            item = change["item_ids"][0]
+            cell = re.compile(rf'id="item-{item}-{change["field"]}"[^>]*data-value="bench (\d+) (\d+)"')
+            match = cell.search(payload.get("fragments", {}).get(f"item-{item}", ""))
+            if match:
+                delivery.note(index, int(match.group(1)), int(match.group(2)))
+                if index == 0:
+                    delivery.payload_bytes.append(len(json.dumps(payload)))
+
+    rss_before = watch.rss()
+    clients = await connect_many(server_url, clients_count, {"Cookie": viewer_cookie}, setup)
+    answers = await asyncio.gather(
+        *(c.call("proposal:join", {"proposal_id": proposal_id}, timeout=30) for c in clients)
+    )
+    assert all(a.get("ok") for a in answers), answers[:3]
+    await asyncio.sleep(1.0)
+    rss_connected = watch.rss()
+
+    sent = failed = 0
+    bases = dict(editor["bases"])
+    cells = list(bases)
+    async with aiohttp.ClientSession(cookies=editor["cookies"], cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        with watch.watching() as usage:
+            started = time.monotonic()
+            tasks = []
+            sequence = 0
+            while time.monotonic() - started < seconds:
+                item, field_name = cells[sequence % len(cells)]
+                value = f"bench {sequence} {time.time_ns()}"
+                base = bases[(item, field_name)]
+                bases[(item, field_name)] = value
+
+                async def post(
+                    item: int = item, field_name: str = field_name, value: str = value, base: str = base
+                ) -> int:
+                    async with http.post(
+                        f"{server_url}/usulan/butir/{item}/ubah/{field_name}",
+                        data={"value": value, "base": base},
+                        headers={"HX-Request": "true", "X-CSRFToken": editor["csrf"]},
+                    ) as response:
+                        await response.read()
+                        return response.status
+
+                tasks.append(asyncio.create_task(post()))
+                sequence += 1
+                await asyncio.sleep(max(0.0, started + sequence / rate - time.monotonic()))
+            statuses = await asyncio.gather(*tasks)
+            sent = sum(1 for s in statuses if s == 200)
+            failed = len(statuses) - sent
+            await asyncio.sleep(2.0)
+    await disconnect_all(clients)
+    return {
+        "sent": sent,
+        "failed_requests": failed,
+        "delivery": delivery,
+        "usage": usage,
+        "rss_per_client_kb": (rss_connected - rss_before) / max(clients_count, 1) / 1024,
+        "payload_bytes": int(statistics.median(delivery.payload_bytes)) if delivery.payload_bytes else 0,
+    }
+
+
+async def baseline_run(
+    echo_url: str, watch: ServerWatch, clients_count: int, rate: float, seconds: float, payload_bytes: int
+) -> dict[str, Any]:
+    delivery = Delivery()
+
+    async def setup(client: socketio.AsyncClient, index: int) -> None:
+        @client.on("echo")
+        async def echoed(message: dict[str, Any]) -> None:
+            delivery.note(index, message["seq"], message["ts"])
+
+    rss_before = watch.rss()
+    clients = await connect_many(echo_url, clients_count, {}, setup)
+    await asyncio.gather(*(c.call("join", "bench", timeout=30) for c in clients))
+    await asyncio.sleep(1.0)
+    rss_connected = watch.rss()
+    sender = socketio.AsyncClient(reconnection=False, http_session=web_session())
+    await sender.connect(echo_url, transports=["websocket"])
+    padding = "x" * max(0, payload_bytes - 60)
+    with watch.watching() as usage:
+        started = time.monotonic()
+        sequence = 0
+        while time.monotonic() - started < seconds:
+            await sender.emit("echo", {"room": "bench", "seq": sequence, "ts": time.time_ns(), "pad": padding})
+            sequence += 1
+            await asyncio.sleep(max(0.0, started + sequence / rate - time.monotonic()))
+        await asyncio.sleep(2.0)
+    await disconnect_all([sender])
+    await disconnect_all(clients)
+    return {
+        "sent": sequence,
+        "delivery": delivery,
+        "usage": usage,
+        "rss_per_client_kb": (rss_connected - rss_before) / max(clients_count, 1) / 1024,
+    }
+
+
+def editor_session(server_url: str) -> dict[str, Any]:
+    http = signed_in(server_url, "peserta.sambas")
+    home = http.get(f"{server_url}/rakor/1", timeout=30).text
+    proposal_id = int(home.split('href="/usulan/')[1].split('"')[0])
+    tree = http.get(f"{server_url}/usulan/{proposal_id}/pohon", headers={"HX-Request": "true"}, timeout=30).text
+    values = cell_values(tree)
+    bases = {cell: value for cell, value in values.items() if cell[1] in ("location", "indicator", "funding_source")}
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', http.get(f"{server_url}/", timeout=30).text).group(1)
+    return {"proposal_id": proposal_id, "bases": bases, "csrf": csrf, "cookies": dict(http.cookies)}
+
+
+def summarise(n: int, rate: float, app: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    app_latency, base_latency = app["delivery"].latencies_ms, base["delivery"].latencies_ms
+    expected_app, expected_base = n * app["sent"], n * base["sent"]
+    app_p99, base_p99 = percentile(app_latency, 0.99), percentile(base_latency, 0.99)
+    return {
+        "clients": n,
+        "rate_per_s": rate,
+        "edits_sent": app["sent"],
+        "failed_requests": app["failed_requests"],
+        "expected": expected_app,
+        "received": len(app["delivery"].seen),
+        "lost": expected_app - len(app["delivery"].seen),
+        "duplicated": app["delivery"].duplicates,
+        "app_p50_ms": round(percentile(app_latency, 0.5), 1),
+        "app_p95_ms": round(percentile(app_latency, 0.95), 1),
+        "app_p99_ms": round(app_p99, 1),
+        "base_p50_ms": round(percentile(base_latency, 0.5), 1),
+        "base_p95_ms": round(percentile(base_latency, 0.95), 1),
+        "base_p99_ms": round(base_p99, 1),
+        "p99_ratio": round(app_p99 / base_p99, 2) if base_p99 else float("nan"),
+        "base_lost": expected_base - len(base["delivery"].seen),
+        "base_duplicated": base["delivery"].duplicates,
+        "app_cpu_s": round(app["usage"]["cpu_s"], 2),
+        "app_peak_rss_mb": round(app["usage"]["peak_rss_mb"], 1),
+        "app_rss_per_client_kb": round(app["rss_per_client_kb"], 1),
+        "base_cpu_s": round(base["usage"]["cpu_s"], 2),
+        "base_rss_per_client_kb": round(base["rss_per_client_kb"], 1),
+        "payload_bytes": app["payload_bytes"],
+    }
+
+
+@contextmanager
+def echo_server():  # type: ignore[no-untyped-def]
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("echo_server.py")), str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()  # "echo server on PORT"
+    try:
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def database(options: argparse.Namespace):  # type: ignore[no-untyped-def]
+    if not options.database_url:
+        with sqlite_database(items_per_proposal=40, agencies=15) as (instance, url, _event_id):
+            yield instance, url
+        return
+    import tempfile
+    import uuid
+
+    import sqlalchemy as sa
+    from support import build_database
+
+    from workspace.config import normalise_database_url
+
+    admin = sa.create_engine(normalise_database_url(options.database_url), isolation_level="AUTOCOMMIT")
+    name = f"sinergi_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = normalise_database_url(options.database_url).rsplit("/", 1)[0] + f"/{name}"
+    try:
+        with tempfile.TemporaryDirectory(prefix="sinergi-bench-") as folder:
+            build_database(url, Path(folder), items_per_proposal=40, agencies=15)
+            yield Path(folder), url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+async def bench(options: argparse.Namespace) -> dict[str, Any]:
+    runs = []
+    env = {"SINERGI_SOCKET_EVENT_RATE": "1000", "SINERGI_SOCKET_EVENT_BURST": "1000"}
+    if options.redis_url:
+        env["SOCKETIO_MESSAGE_QUEUE"] = options.redis_url
+    with (
+        database(options) as (instance, url),
+        running_app(instance, url, env) as server,
+        echo_server() as (echo_process, echo_url),
+    ):
+        viewer = signed_in(server.url, "proyektor")
+        viewer_cookie = "; ".join(f"{k}={v}" for k, v in viewer.cookies.items())
+        editor = editor_session(server.url)
+        app_watch, echo_watch = ServerWatch(server.process.pid), ServerWatch(echo_process.pid)
+        for spec in options.runs:
+            n_text, rate_text = spec.split("@")
+            n, rate = int(n_text), float(rate_text)
+            app = await app_run(server.url, app_watch, n, rate, options.seconds, viewer_cookie, editor)
+            editor = editor_session(server.url)  # fresh bases
+            base = await baseline_run(echo_url, echo_watch, n, rate, options.seconds, app["payload_bytes"] or 2000)
+            runs.append(summarise(n, rate, app, base))
+    return {
+        "bench": "fanout",
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": machine_description(),
+        "database": "postgresql" if options.database_url else "sqlite",
+        "message_queue": "redis" if options.redis_url else "none",
+        "seconds_per_run": options.seconds,
+        "results": runs,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", nargs="+", default=["65@5", "500@10"], help="CLIENTS@EDITS_PER_SECOND")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--database-url")
+    parser.add_argument("--redis-url")
+    parser.add_argument("--json", action="store_true")
+    options = parser.parse_args()
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    report = asyncio.run(bench(options))
+    if options.json:
+        json.dump(report, sys.stdout, indent=2)
+        print()
+        return
+    print(f"Sinergi fan-out bench, {report['date']}, {report['machine']}")
+    print(f"database {report['database']}, message queue {report['message_queue']}, {options.seconds:g} s per run")
+    print_table(report["results"])
+
+
+if __name__ == "__main__":
+    main()
