@@ -3,6 +3,7 @@
 Monkey-patching happens here, first, and nowhere else: nothing inside `workspace/` imports eventlet.
 """
 
+import gc
 import os
 import warnings
 
@@ -27,6 +28,12 @@ from workspace import create_app  # noqa: E402
 from workspace.extensions import socketio  # noqa: E402
 
 app = create_app({"SOCKETIO_ASYNC_MODE": ASYNC_MODE})
+
+# Everything created at start-up lives as long as the process: move it out of the garbage
+# collector's sight. Otherwise each full collection walks it all and pauses every request and
+# socket of the process for about 120 ms (measured, docs/performance.md).
+gc.collect()
+gc.freeze()
 
 
 def raise_file_limit() -> int:

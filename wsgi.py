@@ -3,6 +3,7 @@
 gunicorn --worker-class eventlet --workers 1 --bind 127.0.0.1:8001 wsgi:app
 """
 
+import gc
 import os
 
 ASYNC_MODE = os.environ.get("SINERGI_ASYNC", "eventlet")
@@ -15,3 +16,7 @@ if ASYNC_MODE == "gevent":
 from workspace import create_app  # noqa: E402
 
 app = create_app({"SOCKETIO_ASYNC_MODE": ASYNC_MODE})
+
+# As in app.py: start-up objects out of the garbage collector's full passes (no 120 ms pauses).
+gc.collect()
+gc.freeze()

@@ -21,8 +21,7 @@ import sys
 import time
 from typing import Any
 
-import socketio
-from fanout import ServerWatch, disconnect_all, echo_server, web_session
+from fanout import LeanSocket, ServerWatch, disconnect_all, echo_server, web_session
 from support import machine_description, print_table, running_app, signed_in, sqlite_database
 
 BATCH = 100
@@ -32,22 +31,23 @@ async def hold(
     url: str, watch: ServerWatch, count: int, headers: dict[str, str], join: tuple[str, Any], seconds: float
 ) -> dict[str, Any]:
     rss_before = watch.rss()
-    clients: list[socketio.AsyncClient] = []
+    clients: list[LeanSocket] = []
     failures: list[str] = []
     started = time.monotonic()
-    http = web_session()
+    session = web_session()
+    cookie = headers.get("Cookie")
 
     async def one() -> None:
-        client = socketio.AsyncClient(reconnection=False, http_session=http)
+        client = LeanSocket()
         try:
-            await client.connect(url, headers=headers, transports=["websocket"], wait_timeout=30)
-            answer = await client.call(join[0], join[1], timeout=30)
+            await client.connect(session, url, cookie)
+            answer = await client.call(join[0], join[1])
             if not answer or not answer.get("ok"):
                 failures.append(f"join refused: {answer}")
                 await client.disconnect()
                 return
             clients.append(client)
-        except Exception as error:
+        except Exception as error:  # every failure is counted and reported
             failures.append(type(error).__name__)
 
     for start in range(0, count, BATCH):
@@ -57,7 +57,7 @@ async def hold(
     rss_connected = watch.rss()
     await asyncio.sleep(seconds)
     still = sum(1 for client in clients if client.connected)
-    await disconnect_all(clients)
+    await disconnect_all(clients, session)
     return {
         "target": count,
         "connected": len(clients),

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from workspace.extensions import socketio
+from workspace.extensions import db, socketio
 from workspace.models import Proposal, ProposalItem
 
 if TYPE_CHECKING:
@@ -58,6 +58,18 @@ def render_item_rows(proposal: Proposal, item_ids: list[int], counts: dict) -> d
     return rows
 
 
+MONEY_FIELDS = frozenset({"budget", "forward_budget"})
+
+
+def render_own_rows(proposal: Proposal, item_ids: list[int], counts: dict) -> dict[str, str]:
+    """Just the changed rows: a field without money in it moves no subtotal and no total."""
+    items = db.session.scalars(sa.select(ProposalItem).where(ProposalItem.id.in_(item_ids)))
+    return {
+        f"item-{item.id}": render_template("proposals/_item_row.html", item=item, proposal=proposal, counts=counts)
+        for item in items
+    }
+
+
 def render_tree_parts(proposal: Proposal, item_ids: list[int], structure_changed: bool, counts: dict) -> dict[str, str]:
     if structure_changed:
         from workspace.fragments import proposal_tree_html
@@ -73,12 +85,17 @@ def emit_proposal_change(result: ChangeResult) -> dict[str, Any]:
     from workspace.services import comments
     from workspace.services.proposals import load_proposal_tree
 
-    proposal = load_proposal_tree(result.proposal_id)
+    # A field that is not money changes one row and nothing above it: no need for the whole tree.
+    one_row = bool(result.field_name) and result.field_name not in MONEY_FIELDS and not result.structure_changed
+    proposal = db.session.get(Proposal, result.proposal_id) if one_row else load_proposal_tree(result.proposal_id)
     if proposal is None or result.actor is None:
         return {}
     counts = comments.open_thread_counts(proposal.id)
     with force_locale(broadcast_locale()):
-        fragments = render_tree_parts(proposal, result.item_ids, result.structure_changed, counts)
+        if one_row:
+            fragments = render_own_rows(proposal, result.item_ids, counts)
+        else:
+            fragments = render_tree_parts(proposal, result.item_ids, result.structure_changed, counts)
         fragments[f"proposal-{proposal.id}-revision"] = render_template(
             "proposals/_revision_label.html", proposal=proposal
         )
