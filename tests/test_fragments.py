@@ -1,4 +1,5 @@
-"""The proposal tree is rendered once per revision and language, and never served stale."""
+"""The proposal tree, discussion and history are rendered once per revision and language, and
+never served stale."""
 
 from __future__ import annotations
 
@@ -16,8 +17,13 @@ def test_one_rendering_per_revision_and_a_new_one_after_each_change(app: Flask, 
     first = viewer.get(f"/usulan/{world.proposal.id}/pohon").get_data(as_text=True)
     misses = tree_cache().misses
     assert other.get(f"/usulan/{world.proposal.id}/pohon").get_data(as_text=True) == first
-    assert viewer.get(f"/usulan/{world.proposal.id}").status_code == 200
-    assert tree_cache().misses == misses  # the second viewer and the page reused the rendering
+    assert tree_cache().misses == misses  # the second viewer reused the rendering
+    page = viewer.get(f"/usulan/{world.proposal.id}").get_data(as_text=True)
+    assert first in page
+    misses = tree_cache().misses  # the page rendered the discussion and the history once each
+    again = other.get(f"/usulan/{world.proposal.id}").get_data(as_text=True)
+    assert tree_cache().misses == misses
+    assert again.count('id="proposal-') == page.count('id="proposal-')
 
     item = next(i for i in world.proposal.items if i.level is ItemLevel.SUBKEGIATAN)
     editing.update_field(world.participant, item.id, "location", "Sajingan Besar", item.location)

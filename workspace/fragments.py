@@ -1,10 +1,10 @@
-"""Fragments rendered once and reused: the proposal tree.
+"""Fragments rendered once and reused: a proposal's tree, its discussion and its history.
 
-The tree is the same for every viewer (rights live on the page, not in the fragment) and every
-change to what it shows bumps the proposal's revision, so (proposal, revision, language) names its
-HTML exactly. The page, the catch-up fetch and the broadcast of a structural change share one
-rendering per revision instead of rendering 300 rows for each of 65 laptops. The cache belongs to
-the app (so test apps on other databases never share it) and keeps the latest trees only.
+They are the same for every viewer (rights live on the page, not in the fragment) and every change
+to what they show bumps the proposal's revision, so (fragment, proposal, revision, language) names
+their HTML exactly. The page, the catch-up fetches and the broadcast of a structural change share
+one rendering per revision instead of rendering 300 rows for each of 65 laptops. The cache belongs
+to the app (so test apps on other databases never share it) and keeps the latest fragments only.
 """
 
 from __future__ import annotations
@@ -19,17 +19,18 @@ from markupsafe import Markup
 
 from workspace.models import Proposal
 
-MAX_TREES = 64
+MAX_FRAGMENTS = 192
 
 
 class TreeCache:
     def __init__(self) -> None:
-        self._trees: OrderedDict[tuple[int, int, str], Markup] = OrderedDict()
+        self._trees: OrderedDict[tuple[str, int, int, str], Markup] = OrderedDict()
         self._lock = threading.Lock()
+        self._bytes: dict[int, tuple[Markup, bytes]] = {}
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple[int, int, str]) -> Markup | None:
+    def get(self, key: tuple[str, int, int, str]) -> Markup | None:
         with self._lock:
             html = self._trees.get(key)
             if html is not None:
@@ -39,11 +40,11 @@ class TreeCache:
                 self.misses += 1
             return html
 
-    def put(self, key: tuple[int, int, str], html: Markup) -> None:
+    def put(self, key: tuple[str, int, int, str], html: Markup) -> None:
         with self._lock:
             self._trees[key] = html
             self._trees.move_to_end(key)
-            while len(self._trees) > MAX_TREES:
+            while len(self._trees) > MAX_FRAGMENTS:
                 self._trees.popitem(last=False)
 
 
@@ -51,12 +52,58 @@ def tree_cache() -> TreeCache:
     return current_app.extensions.setdefault("sinergi.tree_cache", TreeCache())
 
 
-def proposal_tree_html(proposal: Proposal, counts: Callable[[], dict]) -> Markup:
-    """The tree fragment of this revision of the proposal, rendered at most once per language."""
-    key = (proposal.id, proposal.revision, str(get_locale()))
+def proposal_fragment(kind: str, proposal: Proposal, render: Callable[[], str]) -> Markup:
+    """The `kind` fragment of this revision of the proposal, rendered at most once per language."""
+    key = (kind, proposal.id, proposal.revision, str(get_locale()))
     cache = tree_cache()
     html = cache.get(key)
     if html is None:
-        html = Markup(render_template("proposals/_tree.html", proposal=proposal, counts=counts()))
+        html = Markup(render())
         cache.put(key, html)
     return html
+
+
+def encoded(html: Markup) -> bytes:
+    """The UTF-8 bytes of a cached fragment, encoded once (a 300-item tree is about 900 KB)."""
+    cache = tree_cache()
+    with cache._lock:
+        found = cache._bytes.get(id(html))
+        if found is not None and found[0] is html:
+            return found[1]
+    data = str(html).encode("utf-8")
+    with cache._lock:
+        cache._bytes[id(html)] = (html, data)
+        while len(cache._bytes) > MAX_FRAGMENTS:
+            cache._bytes.pop(next(iter(cache._bytes)))
+    return data
+
+
+def proposal_tree_html(proposal: Proposal, counts: Callable[[], dict]) -> Markup:
+    def render() -> str:
+        from workspace.services.proposals import load_proposal_tree
+
+        # Only now is the whole tree loaded (300 items and their tags): a hit needs the row alone.
+        tree = load_proposal_tree(proposal.id) or proposal
+        return render_template("proposals/_tree.html", proposal=tree, counts=counts())
+
+    return proposal_fragment("tree", proposal, render)
+
+
+def proposal_threads_html(proposal: Proposal) -> Markup:
+    from workspace.services.comments import threads_of
+
+    return proposal_fragment(
+        "threads",
+        proposal,
+        lambda: render_template("comments/_threads.html", proposal=proposal, threads=threads_of(proposal.id)),
+    )
+
+
+def proposal_history_html(proposal: Proposal) -> Markup:
+    from workspace.services.proposals import recent_revisions
+
+    return proposal_fragment(
+        "history",
+        proposal,
+        lambda: render_template("proposals/_history.html", proposal=proposal, revisions=recent_revisions(proposal.id)),
+    )

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workspace.extensions import db, limiter
+from workspace.fragments import proposal_threads_html
 from workspace.models import Comment, EventPhase, Proposal
 from workspace.permissions import can_comment, can_manage_event, can_review
 from workspace.services import comments as comment_service
@@ -178,7 +179,7 @@ def reject(comment_id: int) -> object:
 def threads(proposal_id: int) -> str:
     """The whole discussion panel: what a client re-fetches to catch up."""
     proposal = proposal_for_viewer(proposal_id)
-    return render_template("comments/_threads.html", proposal=proposal, threads=comment_service.threads_of(proposal_id))
+    return proposal_threads_html(proposal)
 
 
 @blueprint.route("/rakor/<int:event_id>/orang")

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workspace.extensions import db
-from workspace.fragments import proposal_tree_html
+from workspace.fragments import proposal_history_html, proposal_tree_html
 from workspace.models import CatalogLevel, ItemLevel, NationalDirection, ProposalItem, Revision
 from workspace.permissions import can_edit_proposal
 from workspace.services import editing
@@ -21,7 +21,6 @@ from workspace.services.catalog import entries_for
 from workspace.services.comments import open_thread_counts
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from workspace.services.item_fields import FIELDS, field_applies
-from workspace.services.proposals import load_proposal_tree, recent_revisions
 from workspace.views.access import access
 from workspace.views.helpers import proposal_for_viewer
 
@@ -66,8 +65,7 @@ def _failure(error: ServiceError, proposal_id: int | None = None) -> tuple[str, 
 @login_required
 def tree(proposal_id: int) -> str:
     """The whole tree fragment: what a client re-fetches to catch up after a gap or a reconnect."""
-    proposal_for_viewer(proposal_id)
-    proposal = load_proposal_tree(proposal_id)
+    proposal = proposal_for_viewer(proposal_id)
     return proposal_tree_html(proposal, lambda: open_thread_counts(proposal_id))
 
 
@@ -76,7 +74,7 @@ def tree(proposal_id: int) -> str:
 @login_required
 def history(proposal_id: int) -> str:
     proposal = proposal_for_viewer(proposal_id)
-    return render_template("proposals/_history.html", proposal=proposal, revisions=recent_revisions(proposal_id))
+    return proposal_history_html(proposal)
 
 
 @blueprint.route("/usulan/butir/<int:item_id>/baris")
