@@ -27,8 +27,10 @@ run: $(VENV)/.runtime-installed compile-translations
 	$(FLASK) seed-demo
 	$(BIN)/python app.py
 
+# The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= auto
 test: $(VENV)/.dev-installed compile-translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

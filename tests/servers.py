@@ -54,7 +54,30 @@ def start_server(
     port: int | None = None,
     timeout: float = 30.0,
 ) -> RunningServer:
-    port = port or free_port()
+    """The app on `port`, or on a free one: with tests running in parallel, another worker may take
+    a port between our probe and the server's bind; then another free port is tried."""
+    if port is not None:
+        return _start_server(instance_path, database_url, extra_env, port, timeout)
+    for attempt in range(3):
+        try:
+            return _start_server(instance_path, database_url, extra_env, free_port(), timeout)
+        except PortTaken:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+def _start_server(
+    instance_path: Path,
+    database_url: str,
+    extra_env: dict[str, str] | None,
+    port: int,
+    timeout: float,
+) -> RunningServer:
     log_path = instance_path / f"server-{port}.log"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SINERGI_", "DATABASE_URL", "SOCKETIO_"))},
@@ -78,6 +101,8 @@ def start_server(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            if "Address already in use" in server.log():
+                raise PortTaken(server.log())
             raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
         try:
             if requests.get(f"{server.url}/masuk", timeout=1).status_code == 200:
