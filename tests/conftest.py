@@ -35,8 +35,11 @@ def _compile_translations() -> None:
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
             with po_path.open("rb") as po_file:
                 catalog = read_po(po_file)
-            with mo_path.open("wb") as mo_file:
+            # Written aside then renamed: parallel workers never read a half-written catalogue.
+            partial = mo_path.with_suffix(f".mo.{os.getpid()}")
+            with partial.open("wb") as mo_file:
                 write_mo(mo_file, catalog)
+            os.replace(partial, mo_path)
 
 
 def app_config(instance_path: Path, database_url: str) -> dict:
