@@ -162,4 +162,8 @@ def _init_realtime(app: Flask) -> None:
         # None: only the app's own origin may connect (no wildcard CORS).
         cors_allowed_origins=allowed_origins,
         max_http_buffer_size=64 * 1024,
+        # One connection's events are handled in the order they were sent: a focus and the blur
+        # right after it must not race (on PostgreSQL the focus's query yields, and a late focus
+        # would stay on every screen). Other connections are not held up.
+        async_handlers=False,
     )
