@@ -587,3 +587,157 @@ def test_only_organisers_reach_the_administration(hotel: World, login_as) -> Non
         client = login_as(hotel.user(key))
         for path in ("admin", "admin/orang", "admin/perangkat-daerah", "admin/jejak", "admin/nomenklatur"):
             assert client.get(f"/rakor/{hotel.event.id}/{path}").status_code == 403, (key, path)
+
+
+# ---- Found by review: one event's organisers stay inside their event -------------------------
+
+
+def test_an_organiser_cannot_take_over_an_account_of_another_event(hotel: World, login_as) -> None:
+    from tests.factories import make_event
+
+    other_event = make_event()
+    victim = make_user(other_event, (Role.ORGANISER,), hotel.agency, name="Organiser Lain")
+    victim.email = "organiser.lain@example.id"
+    db.session.commit()
+    client = login_as(hotel.organiser)
+    before = everything()
+    # By import, matching the victim's e-mail: refused, nothing written.
+    row = ["Siapa Saja", "", "Staf", hotel.agency.name, "organiser.lain@example.id", "", "peserta"]
+    response = upload(client, f"/rakor/{hotel.event.id}/admin/orang/impor", xlsx([row]))
+    assert response.status_code == 422 and "milik akun rakor lain" in response.get_data(as_text=True)
+    assert everything() == before
+    # A person of both events: editing, deactivating and issuing a code are refused.
+    db.session.add(Membership(event_id=hotel.event.id, user_id=victim.id, role=Role.PARTICIPANT))
+    db.session.commit()
+    before = everything()
+    token = csrf_token_of(client, "/")
+    edit = client.post(
+        f"/rakor/{hotel.event.id}/admin/orang/{victim.id}",
+        data={"csrf_token": token, "name": "Diambil Alih", "agency_id": str(hotel.agency.id), "roles": ["participant"]},
+    )
+    assert edit.status_code == 403 and "juga ikut dalam rakor lain" in edit.get_data(as_text=True)
+    status = client.post(
+        f"/rakor/{hotel.event.id}/admin/orang/{victim.id}/status", data={"csrf_token": token, "active": "0"}
+    )
+    assert status.status_code == 403
+    codes = client.post(
+        f"/rakor/{hotel.event.id}/admin/kode", data={"csrf_token": token, "people": [str(victim.id)], "format": "html"}
+    )
+    assert codes.status_code == 302
+    assert everything() == before
+    assert db.session.scalar(sa.select(sa.func.count(JoinCode.id)).where(JoinCode.user_id == victim.id)) == 0
+
+
+def test_an_agency_of_several_events_is_not_changed_from_one(hotel: World, login_as) -> None:
+    from tests.factories import make_event
+
+    other_event = make_event()
+    other_event.agencies.append(hotel.agency)
+    db.session.commit()
+    client = login_as(hotel.organiser)
+    token = csrf_token_of(client, "/")
+    before = everything()
+    form = {
+        "csrf_token": token,
+        "name": "Nama Baru",
+        "short_name": "Baru",
+        "level": "kabupaten",
+        "kind": "kesbangpol",
+        "region_code": "61.01",
+        "region_name": "Kabupaten Sambas",
+    }
+    edit = client.post(f"/rakor/{hotel.event.id}/admin/perangkat-daerah/{hotel.agency.id}", data=form)
+    assert edit.status_code == 403
+    status = client.post(
+        f"/rakor/{hotel.event.id}/admin/perangkat-daerah/{hotel.agency.id}/status",
+        data={"csrf_token": token, "active": "0"},
+    )
+    assert status.status_code == 403
+    assert everything() == before
+
+
+def test_printing_the_same_person_twice_gives_one_working_card(hotel: World, app: Flask, login_as) -> None:
+    codes = issue(login_as(hotel.organiser), hotel.event.id, [hotel.participant.id, hotel.participant.id])
+    assert len(codes) == 1
+    _browser, answer = join(app, codes[0])
+    assert answer.status_code == 302
+
+
+def test_an_ended_code_sign_in_does_not_trap_the_browser(hotel: World, app: Flask, login_as) -> None:
+    [code] = issue(login_as(hotel.organiser), hotel.event.id, [hotel.participant.id])
+    browser, _answer = join(app, code)
+    db.session.execute(sa.update(LoginSession).values(ended_at=datetime(2000, 1, 1)))
+    db.session.commit()
+    page = browser.get("/masuk")
+    assert page.status_code == 200 and "Masuk ke Sinergi" in page.get_data(as_text=True)
+    assert browser.get("/kata-sandi").status_code == 302
+    assert browser.get("/masuk").status_code == 200
+
+
+def test_a_new_password_ends_the_other_sign_ins_and_needs_the_current_one(hotel: World, app: Flask, login_as) -> None:
+    elsewhere = login_as(hotel.participant)  # e.g. the laptop where a lost card was used
+    here = login_as(hotel.participant)
+    token = csrf_token_of(here, "/kata-sandi")
+    wrong = here.post(
+        "/kata-sandi",
+        data={"csrf_token": token, "current": "salah", "password": "sandi-baru-123", "confirmation": "sandi-baru-123"},
+    )
+    assert wrong.status_code == 422 and "Kata sandi saat ini salah" in wrong.get_data(as_text=True)
+    from tests.factories import PASSWORD
+
+    done = here.post(
+        "/kata-sandi",
+        data={"csrf_token": token, "current": PASSWORD, "password": "sandi-baru-123", "confirmation": "sandi-baru-123"},
+    )
+    assert done.status_code == 302
+    assert here.get(f"/usulan/{hotel.proposal.id}").status_code == 200
+    assert elsewhere.get(f"/usulan/{hotel.proposal.id}").status_code == 302
+
+
+def test_redirects_stay_on_this_site(hotel: World, app: Flask, login_as) -> None:
+    from workspace.views.auth import safe_next_url
+
+    for target in ("/\\evil.example", "/\t/evil.example", "//evil.example", "https://evil.example", "/ok\r\n"):
+        assert safe_next_url(target) is None, target
+    assert safe_next_url("/rakor/1") == "/rakor/1"
+    client = login_as(hotel.organiser)
+    token = csrf_token_of(client, "/")
+    answer = client.post(
+        f"/rakor/{hotel.event.id}/sesi", data={"csrf_token": token, "title": "Pleno X", "next": "/\\evil.example"}
+    )
+    assert answer.status_code == 302 and "evil" not in answer.headers["Location"]
+
+
+def test_huge_ids_and_dates_are_refused_cleanly(hotel: World, login_as) -> None:
+    client = login_as(hotel.organiser)
+    assert client.get("/usulan/" + "9" * 25).status_code == 404
+    assert client.get(f"/rakor/{hotel.event.id}/admin/orang/" + "9" * 25).status_code == 404
+    token = csrf_token_of(client, "/")
+    before = everything()
+    form = {
+        "csrf_token": token,
+        "title": "Rakor",
+        "plan_year": "2025",
+        "starts_on": "2025-03-10",
+        "ends_on": "9999-12-31",
+        "phase": "meeting",
+    }
+    assert client.post(f"/rakor/{hotel.event.id}/admin", data=form).status_code == 422
+    person = {"csrf_token": token, "name": "X", "agency_id": "9" * 25, "roles": ["participant"]}
+    assert client.post(f"/rakor/{hotel.event.id}/admin/orang", data=person).status_code == 422
+    assert everything() == before
+
+
+def test_renaming_someone_shows_at_once_in_cached_fragments(hotel: World, login_as) -> None:
+    from workspace.services import comments
+
+    comments.post_comment(hotel.participant, hotel.proposal.id, "Mohon dicek.")
+    viewer = login_as(hotel.reviewer)
+    assert "Budi Peserta" in viewer.get(f"/usulan/{hotel.proposal.id}/diskusi").get_data(as_text=True)
+    client = login_as(hotel.organiser)
+    token = csrf_token_of(client, "/")
+    client.post(
+        f"/rakor/{hotel.event.id}/admin/orang/{hotel.participant.id}",
+        data={"csrf_token": token, "name": "Budi Santoso", "agency_id": str(hotel.agency.id), "roles": ["participant"]},
+    )
+    assert "Budi Santoso" in viewer.get(f"/usulan/{hotel.proposal.id}/diskusi").get_data(as_text=True)

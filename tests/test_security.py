@@ -127,15 +127,25 @@ def test_one_client_cannot_flood_a_room(loose_app: Flask, loose_world: World) ->
 
 @pytest.mark.parametrize(
     "payload",
-    [None, 7, "x", [], {"proposal_id": "1"}, {"proposal_id": -1}, {"proposal_id": 10**30}, {"proposal_id": True},
-     {"session_id": 1.5}, {"event_id": "\x00"}, {"proposal_id": 0, "item_id": "x", "field": "<script>"}],
+    [
+        None,
+        7,
+        "x",
+        [],
+        {"proposal_id": "1"},
+        {"proposal_id": -1},
+        {"proposal_id": 10**30},
+        {"proposal_id": True},
+        {"session_id": 1.5},
+        {"event_id": "\x00"},
+        {"proposal_id": 0, "item_id": "x", "field": "<script>"},
+    ],
 )
 def test_malformed_socket_payloads_get_a_refusal(loose_app: Flask, loose_world: World, payload: object) -> None:
     http = loose_app.test_client()
     login(http, loose_world.participant.username)
     client = socketio.test_client(loose_app, flask_test_client=http)
-    for message in ("proposal:join", "proposal:focus", "proposal:blur", "proposal:leave", "session:join",
-                    "event:join"):
+    for message in ("proposal:join", "proposal:focus", "proposal:blur", "proposal:leave", "session:join", "event:join"):
         answer = client.emit(message, payload, callback=True)
         assert isinstance(answer, dict) and answer["ok"] is False, (message, answer)
     client.disconnect()
@@ -171,8 +181,9 @@ def test_no_template_has_an_inline_script_or_handler() -> None:
 
 def test_session_cookie_flags(world: World, client) -> None:
     token = csrf_token_of(client)
-    response = client.post("/masuk", data={"username": world.participant.username, "password": PASSWORD,
-                                           "csrf_token": token})
+    response = client.post(
+        "/masuk", data={"username": world.participant.username, "password": PASSWORD, "csrf_token": token}
+    )
     cookie = next(v for v in response.headers.getlist("Set-Cookie") if v.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -205,3 +216,19 @@ def test_passwords_are_hashed_with_scrypt(app: Flask) -> None:
     assert user.password_hash.startswith("scrypt:")
     assert "kata sandi panjang" not in user.password_hash
     db.session.rollback()
+
+
+def test_deactivating_someone_cuts_their_live_sockets(loose_app: Flask, loose_world: World) -> None:
+    http = loose_app.test_client()
+    login(http, loose_world.participant.username)
+    socket = socketio.test_client(loose_app, flask_test_client=http)
+    assert socket.emit("proposal:join", {"proposal_id": loose_world.proposal.id}, callback=True)["ok"]
+    organiser = loose_app.test_client()
+    login(organiser, loose_world.organiser.username)
+    token = csrf_token_of(organiser, "/")
+    answer = organiser.post(
+        f"/rakor/{loose_world.event.id}/admin/orang/{loose_world.participant.id}/status",
+        data={"csrf_token": token, "active": "0"},
+    )
+    assert answer.status_code == 302
+    assert not socket.is_connected()

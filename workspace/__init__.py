@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, g, has_request_context, request, session
 from sqlalchemy import event as sa_event
+from werkzeug.routing import IntegerConverter
 
 from workspace.config import (
     PROJECT_ROOT,
@@ -116,6 +117,8 @@ def _init_web(app: Flask) -> None:
     login_manager.login_message = lazy_gettext("Please sign in to open this page.")
 
     register_template_helpers(app)
+    # Ids in URLs are database ids: a 25-digit one is a 404, not an overflow deep in the driver.
+    app.url_map.converters["int"] = DatabaseIdConverter
     register_blueprints(app)
 
     @app.before_request
@@ -144,6 +147,14 @@ def _init_web(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` in routes: a whole number no larger than a database id can be."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**53)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _init_realtime(app: Flask) -> None:

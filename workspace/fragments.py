@@ -13,24 +13,26 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import current_app, render_template
+import sqlalchemy as sa
+from flask import current_app, g, render_template
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from workspace.models import Proposal
+from workspace.extensions import db
+from workspace.models import AuditEntry, Proposal
 
 MAX_FRAGMENTS = 192
 
 
 class TreeCache:
     def __init__(self) -> None:
-        self._trees: OrderedDict[tuple[str, int, int, str], Markup] = OrderedDict()
+        self._trees: OrderedDict[tuple[str, int, int, str, int], Markup] = OrderedDict()
         self._lock = threading.Lock()
         self._bytes: dict[int, tuple[Markup, bytes]] = {}
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple[str, int, int, str]) -> Markup | None:
+    def get(self, key: tuple[str, int, int, str, int]) -> Markup | None:
         with self._lock:
             html = self._trees.get(key)
             if html is not None:
@@ -40,7 +42,7 @@ class TreeCache:
                 self.misses += 1
             return html
 
-    def put(self, key: tuple[str, int, int, str], html: Markup) -> None:
+    def put(self, key: tuple[str, int, int, str, int], html: Markup) -> None:
         with self._lock:
             self._trees[key] = html
             self._trees.move_to_end(key)
@@ -52,9 +54,17 @@ def tree_cache() -> TreeCache:
     return current_app.extensions.setdefault("sinergi.tree_cache", TreeCache())
 
 
+def people_version() -> int:
+    """Names and agencies shown in the fragments change without a proposal revision (an organiser
+    renames someone): every such change is audited, so the latest audit entry versions them."""
+    if "sinergi_people_version" not in g:
+        g.sinergi_people_version = db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0
+    return g.sinergi_people_version
+
+
 def proposal_fragment(kind: str, proposal: Proposal, render: Callable[[], str]) -> Markup:
     """The `kind` fragment of this revision of the proposal, rendered at most once per language."""
-    key = (kind, proposal.id, proposal.revision, str(get_locale()))
+    key = (kind, proposal.id, proposal.revision, str(get_locale()), people_version())
     cache = tree_cache()
     html = cache.get(key)
     if html is None:

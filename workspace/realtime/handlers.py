@@ -23,6 +23,7 @@ from workspace.views.access import access
 # This process's sockets: sid → the sign-in it was opened with (to end it when the sign-in ends),
 # and sid → [tokens, last refill, refused in a row] of its event-rate bucket.
 _socket_logins: dict[str, str] = {}
+_socket_users: dict[str, int] = {}
 _buckets: dict[str, list[float]] = {}
 
 
@@ -58,6 +59,13 @@ def disconnect_login(token: str | None) -> None:
         return
     for sid, login in list(_socket_logins.items()):
         if login == token:
+            socketio.server.disconnect(sid, namespace="/")
+
+
+def disconnect_user(user_id: int, keep: str | None = None) -> None:
+    """Close this process's sockets of a person (deactivated, or a new password), but `keep`'s."""
+    for sid, login in list(_socket_logins.items()):
+        if _socket_users.get(sid) == user_id and login != keep:
             socketio.server.disconnect(sid, namespace="/")
 
 
@@ -109,6 +117,7 @@ def on_connect(_auth: object = None) -> bool:
     if not current_user.is_authenticated:
         return False
     _socket_logins[_sid()] = current_user.login_token
+    _socket_users[_sid()] = current_user.id
     join_room(user_room(current_user.id))
     start_presence_keeper(current_app._get_current_object())  # type: ignore[attr-defined]
     return True
@@ -255,6 +264,7 @@ def on_disconnect(*_args: Any) -> None:
     """Closing the laptop: the person leaves every room's presence and focus."""
     sid = _sid()
     _socket_logins.pop(sid, None)
+    _socket_users.pop(sid, None)
     _buckets.pop(sid, None)
     for room in current_presence().rooms_of(sid):
         current_presence().leave(room, sid)

@@ -77,9 +77,7 @@ def start_login(user: User, user_agent: str = "", expires_at: datetime | None = 
     """Record a sign-in and return its token (carried by the session cookie, stored hashed)."""
     token = secrets.token_urlsafe(32)
     db.session.add(
-        LoginSession(
-            user_id=user.id, token_hash=_token_hash(token), user_agent=user_agent[:200], expires_at=expires_at
-        )
+        LoginSession(user_id=user.id, token_hash=_token_hash(token), user_agent=user_agent[:200], expires_at=expires_at)
     )
     db.session.commit()
     user.login_token = token
@@ -141,3 +139,15 @@ def keep_login(token: str | None) -> None:
             sa.update(LoginSession).where(LoginSession.token_hash == _token_hash(token)).values(expires_at=None)
         )
         db.session.commit()
+
+
+def end_other_logins(user_id: int, keep_token: str | None) -> None:
+    """A new password: every other sign-in of the person ends (a lost card's, a borrowed laptop's)."""
+    condition = [LoginSession.user_id == user_id, LoginSession.ended_at.is_(None)]
+    if keep_token:
+        condition.append(LoginSession.token_hash != _token_hash(keep_token))
+    db.session.execute(sa.update(LoginSession).where(*condition).values(ended_at=utcnow()))
+    db.session.commit()
+    from workspace.realtime.handlers import disconnect_user
+
+    disconnect_user(user_id, keep=keep_token)

@@ -186,7 +186,7 @@ def add_agenda_item(actor: User, session_id: int, title: str, minutes: str, star
         match = re.fullmatch(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])", starts_at.strip())
         if match is None:
             raise ValidationFailed({"agenda_start": _("Enter a time such as 08.30.")})
-        day = (session.scheduled_start or datetime.combine(session.event.starts_on, datetime.min.time()))
+        day = session.scheduled_start or datetime.combine(session.event.starts_on, datetime.min.time())
         zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
         local = datetime.combine(day.date(), datetime.min.time()).replace(
             hour=int(match.group(1)), minute=int(match.group(2)), tzinfo=zone

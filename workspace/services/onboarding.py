@@ -99,10 +99,14 @@ def audit_log(actor: User, event: Event, limit: int = 300) -> list[AuditEntry]:
 def _date(errors: dict[str, str], name: str, raw: Any) -> date | None:
     text = _one_line(raw)
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         errors[name] = _("Enter a date as YYYY-MM-DD.")
         return None
+    if not 2000 <= day.year <= 2100:
+        errors[name] = _("Enter a date between the years 2000 and 2100.")
+        return None
+    return day
 
 
 def update_event(actor: User, event_id: int, form: dict[str, Any]) -> Event:
@@ -202,14 +206,16 @@ def save_agency(actor: User, event_id: int, agency_id: int | None, form: dict[st
             agency = same_name or Agency(**values)
             if same_name is not None and agency in event.agencies:
                 raise ValidationFailed({"name": _("%(name)s already takes part in this event.", name=values["name"])})
-            for name, value in values.items():
-                setattr(agency, name, value)
+            if same_name is None or not _used_elsewhere(agency, event):
+                for name, value in values.items():  # an agency of other events is taken in as it is
+                    setattr(agency, name, value)
             db.session.add(agency)
             event.agencies.append(agency)
             db.session.flush()
             record_audit(actor, event, "agency.add", f"agency:{agency.id}", agency.name)
         else:
             agency = _event_agency(event, agency_id)
+            _refuse_if_shared(agency, event)
             if same_name is not None and same_name.id != agency.id:
                 raise ValidationFailed({"name": _("Another agency already has this name.")})
             changes = [f"{k}: {getattr(agency, k)} → {v}" for k, v in values.items() if getattr(agency, k) != v]
@@ -218,6 +224,26 @@ def save_agency(actor: User, event_id: int, agency_id: int | None, form: dict[st
             if changes:
                 record_audit(actor, event, "agency.update", f"agency:{agency.id}", "; ".join(str(c) for c in changes))
     return agency
+
+
+def _used_elsewhere(agency: Agency, event: Event) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(event_agencies.c.event_id)
+            .where(event_agencies.c.agency_id == agency.id, event_agencies.c.event_id != event.id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _refuse_if_shared(agency: Agency, event: Event) -> None:
+    """Agencies outlive a rakor and may take part in several: one event's organisers do not rename
+    or deactivate them for the others."""
+    if _used_elsewhere(agency, event):
+        raise PermissionDenied(
+            _("%(agency)s also takes part in another event; it cannot be changed from this one.", agency=agency.name)
+        )
 
 
 def _event_agency(event: Event, agency_id: int) -> Agency:
@@ -233,6 +259,7 @@ def set_agency_active(actor: User, event_id: int, agency_id: int, active: bool) 
     with write_transaction():
         event = db.session.get(Event, event_id)
         agency = _event_agency(event, agency_id)
+        _refuse_if_shared(agency, event)
         if agency.active != active:
             agency.active = active
             record_audit(
@@ -290,7 +317,8 @@ def _person_data(event: Event, form: dict[str, Any], roles: list[str]) -> tuple[
     agency = None
     agency_id = _one_line(form.get("agency_id"))
     if agency_id:
-        agency = db.session.get(Agency, int(agency_id)) if agency_id.isascii() and agency_id.isdigit() else None
+        valid_id = agency_id.isascii() and agency_id.isdigit() and len(agency_id) <= 12
+        agency = db.session.get(Agency, int(agency_id)) if valid_id else None
         if agency is None or agency not in event.agencies:
             errors["agency_id"] = _("Choose an agency of this event.")
     chosen = set()
@@ -378,14 +406,14 @@ def save_person(actor: User, event_id: int, user_id: int | None, form: dict[str,
     require_organiser(actor, event)
     data, errors = _person_data(event, form, roles)
     if user_id is not None:
-        existing = _event_person(event, user_id)
+        existing = _event_person(event, user_id, actor)
         if existing.id == actor.id and Role.ORGANISER not in data.roles:
             errors["roles"] = _("You cannot take away your own organiser role.")
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
         event = db.session.get(Event, event_id)
-        user = _event_person(event, user_id) if user_id is not None else None
+        user = _event_person(event, user_id, actor) if user_id is not None else None
         user, changes = _apply_person(actor, event, user, _reload(data), set())
         if changes:
             action = "person.create" if changes == ["created"] else "person.update"
@@ -400,11 +428,32 @@ def _reload(data: PersonData) -> PersonData:
     return data
 
 
-def _event_person(event: Event, user_id: int) -> User:
+def _event_person(event: Event, user_id: int, actor: User | None = None) -> User:
+    """A person of this event whom the actor may manage. An account is global (one person, one
+    login), so someone who also takes part in another event is managed only by an organiser of
+    every event they are in: otherwise an organiser could take over an account elsewhere."""
     user = db.session.get(User, user_id)
     if user is None or not user.roles_in(event):
         raise ValidationFailed({"user": _("This person does not take part in this event.")})
+    if actor is not None and not organises_every_event_of(actor, user):
+        raise PermissionDenied(
+            _(
+                "%(name)s also takes part in another event; only an organiser of all their events can change "
+                "their account.",
+                name=user.name,
+            )
+        )
     return user
+
+
+def organises_every_event_of(actor: User, user: User) -> bool:
+    event_ids = set(db.session.scalars(sa.select(Membership.event_id).where(Membership.user_id == user.id)))
+    organised = set(
+        db.session.scalars(
+            sa.select(Membership.event_id).where(Membership.user_id == actor.id, Membership.role == Role.ORGANISER)
+        )
+    )
+    return event_ids <= organised
 
 
 def has_activity(user: User) -> bool:
@@ -421,11 +470,11 @@ def set_person_active(actor: User, event_id: int, user_id: int, active: bool) ->
         raise ValidationFailed({"user": _("You cannot deactivate yourself.")})
     with write_transaction():
         event = db.session.get(Event, event_id)
-        user = _event_person(event, user_id)
+        user = _event_person(event, user_id, actor)
         if user.active != active:
             user.active = active
             if not active:
-                # Their sign-ins end now (and with them their live sockets, at the next sweep).
+                # Their sign-ins end now, and with them their live sockets (below).
                 from workspace.models import LoginSession
 
                 db.session.execute(
@@ -436,6 +485,10 @@ def set_person_active(actor: User, event_id: int, user_id: int, active: bool) ->
             record_audit(
                 actor, event, "person.activate" if active else "person.deactivate", f"user:{user.id}", user.name
             )
+    if not active:
+        from workspace.realtime.handlers import disconnect_user
+
+        disconnect_user(user_id)  # this process's sockets now; other processes' at their next sweep
     return user
 
 
@@ -522,20 +575,31 @@ class PeoplePlan:
         return sum(1 for p in self.people if p.existing is not None and not p.changes)
 
 
-def _find_existing(event: Event, data: PersonData) -> User | None:
-    """The same person on a second import: by NIP, else e-mail, else phone, else name + agency."""
+def _find_existing(event: Event, data: PersonData) -> tuple[User | None, str | None]:
+    """The same person on a second import: by NIP, else e-mail, else phone, else name + agency;
+    only among the people of this event. A NIP, e-mail or phone of an account elsewhere is not
+    taken over (that would hand another event's account to this event's organisers): it is an
+    error the organiser resolves. Returns (the person or None, an error or None)."""
+    members = sa.select(Membership.user_id).where(Membership.event_id == event.id)
     for attribute in ("nip", "email", "phone"):
         value = getattr(data, attribute)
         if value:
-            user = db.session.scalar(sa.select(User).where(getattr(User, attribute) == value))
+            user = db.session.scalar(sa.select(User).where(getattr(User, attribute) == value, User.id.in_(members)))
             if user is not None:
-                return user
+                return user, None
+            if db.session.scalar(sa.select(User.id).where(getattr(User, attribute) == value)) is not None:
+                return None, _(
+                    "%(field)s %(value)s belongs to an account of another event; leave it out, or ask the "
+                    "organisers of that event.",
+                    field=str(labels.PERSON_FIELD[attribute]),
+                    value=value,
+                )
     if data.agency is None:
-        return None
+        return None, None
     # Compared in Python: SQLite's lower() knows only ASCII, and names here are "Wahyu Ādi" too.
     wanted = data.name.casefold()
-    colleagues = db.session.scalars(sa.select(User).where(User.agency_id == data.agency.id))
-    return next((user for user in colleagues if user.name.casefold() == wanted), None)
+    colleagues = db.session.scalars(sa.select(User).where(User.agency_id == data.agency.id, User.id.in_(members)))
+    return next((user for user in colleagues if user.name.casefold() == wanted), None), None
 
 
 def _preview_changes(user: User, data: PersonData, event: Event) -> list[str]:
@@ -634,7 +698,16 @@ def plan_people_import(actor: User, event_id: int, content: bytes, filename: str
             errors.append(PeopleRowError(row.number, _("The same person as in row %(row)d.", row=seen[key])))
             continue
         seen[key] = row.number
-        existing = _find_existing(event, data)
+        existing, problem = _find_existing(event, data)
+        if problem is None and existing is not None and not organises_every_event_of(actor, existing):
+            problem = _(
+                "%(name)s also takes part in another event; only an organiser of all their events can "
+                "change their account.",
+                name=existing.name,
+            )
+        if problem is not None:
+            errors.append(PeopleRowError(row.number, problem))
+            continue
         planned = PlannedPerson(row=row.number, data=data, existing=existing)
         if existing is not None:
             planned.changes = _preview_changes(existing, data, event)
@@ -717,8 +790,8 @@ def issue_codes(actor: User, event_id: int, user_ids: list[int]) -> list[IssuedC
         event = db.session.get(Event, event_id)
         expires = event_end(event)
         now = utcnow()
-        for user_id in user_ids:
-            user = _event_person(event, user_id)
+        for user_id in dict.fromkeys(user_ids):  # the same person twice would void their first card
+            user = _event_person(event, user_id, actor)
             db.session.execute(
                 sa.update(JoinCode)
                 .where(

@@ -37,6 +37,13 @@ def _organised(event_id: int) -> Event:
     return event
 
 
+def _problem(error: ServiceError) -> tuple[dict[str, str], int]:
+    """A service's refusal as form errors and a status: 403 for a refusal, 422 for bad input."""
+    if isinstance(error, ValidationFailed):
+        return error.errors, 422
+    return {"": error.message}, 403
+
+
 def _ids(values: list[str]) -> list[int]:
     if any(re.fullmatch(r"[0-9]{1,12}", v) is None for v in values):
         abort(400)
@@ -61,10 +68,11 @@ def save_event(event_id: int) -> object:
     event = _organised(event_id)
     try:
         onboarding.update_event(current_user, event_id, request.form.to_dict())
-    except ValidationFailed as invalid:
+    except ServiceError as error:
+        errors, status = _problem(error)
         return render_template(
-            "admin/event.html", event=event, form=request.form, errors=invalid.errors, phases=list(EventPhase)
-        ), 422
+            "admin/event.html", event=event, form=request.form, errors=errors, phases=list(EventPhase)
+        ), status
     flash(_("The event is saved."), "success")
     return redirect(url_for("admin.event_details", event_id=event_id))
 
@@ -97,8 +105,9 @@ def add_agency(event_id: int) -> object:
     event = _organised(event_id)
     try:
         agency = onboarding.save_agency(current_user, event_id, None, request.form.to_dict())
-    except ValidationFailed as invalid:
-        return _agencies_page(event, invalid.errors, request.form.to_dict(), 422)
+    except ServiceError as error:
+        errors, status = _problem(error)
+        return _agencies_page(event, errors, request.form.to_dict(), status)
     flash(_("%(agency)s takes part in the event.", agency=agency.name), "success")
     return redirect(url_for("admin.agencies", event_id=event_id))
 
@@ -110,8 +119,9 @@ def edit_agency(event_id: int, agency_id: int) -> object:
     event = _organised(event_id)
     try:
         onboarding.save_agency(current_user, event_id, agency_id, request.form.to_dict())
-    except ValidationFailed as invalid:
-        return _agencies_page(event, {f"{agency_id}-{k}": v for k, v in invalid.errors.items()}, None, 422)
+    except ServiceError as error:
+        errors, status = _problem(error)
+        return _agencies_page(event, {f"{agency_id}-{k}": v for k, v in errors.items()}, None, status)
     flash(_("The agency is saved."), "success")
     return redirect(url_for("admin.agencies", event_id=event_id))
 
@@ -123,8 +133,9 @@ def agency_status(event_id: int, agency_id: int) -> object:
     event = _organised(event_id)
     try:
         onboarding.set_agency_active(current_user, event_id, agency_id, request.form.get("active") == "1")
-    except ValidationFailed as invalid:
-        return _agencies_page(event, invalid.errors, None, 422)
+    except ServiceError as error:
+        errors, status = _problem(error)
+        return _agencies_page(event, errors, None, status)
     return redirect(url_for("admin.agencies", event_id=event_id))
 
 
@@ -170,8 +181,9 @@ def add_person(event_id: int) -> object:
         user = onboarding.save_person(
             current_user, event_id, None, request.form.to_dict(), request.form.getlist("roles")
         )
-    except ValidationFailed as invalid:
-        return _people_page(event, invalid.errors, request.form.to_dict(), 422)
+    except ServiceError as error:
+        errors, status = _problem(error)
+        return _people_page(event, errors, request.form.to_dict(), status)
     flash(_("%(name)s is added (username %(username)s).", name=user.name, username=user.username), "success")
     return redirect(url_for("admin.people", event_id=event_id))
 
@@ -213,8 +225,9 @@ def save_person(event_id: int, user_id: int) -> object:
         abort(404)
     try:
         onboarding.save_person(current_user, event_id, user_id, request.form.to_dict(), request.form.getlist("roles"))
-    except ValidationFailed as invalid:
-        return _person_page(event, user, invalid.errors, request.form.to_dict(), 422)
+    except ServiceError as error:
+        errors, status = _problem(error)
+        return _person_page(event, user, errors, request.form.to_dict(), status)
     flash(_("The changes are saved."), "success")
     return redirect(url_for("admin.person", event_id=event_id, user_id=user_id))
 
@@ -229,8 +242,9 @@ def person_status(event_id: int, user_id: int) -> object:
         abort(404)
     try:
         onboarding.set_person_active(current_user, event_id, user_id, request.form.get("active") == "1")
-    except ValidationFailed as invalid:
-        return _person_page(event, user, invalid.errors, None, 422)
+    except ServiceError as error:
+        errors, status = _problem(error)
+        return _person_page(event, user, errors, None, status)
     return redirect(url_for("admin.person", event_id=event_id, user_id=user_id))
 
 
@@ -316,8 +330,8 @@ def issue_codes(event_id: int) -> object:
     event = _organised(event_id)
     try:
         issued = onboarding.issue_codes(current_user, event_id, _ids(request.form.getlist("people")))
-    except ValidationFailed as invalid:
-        flash(invalid.message, "error")
+    except ServiceError as error:
+        flash(error.message, "error")
         return redirect(url_for("admin.people", event_id=event_id))
     cards = [
         Card(

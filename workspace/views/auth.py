@@ -47,6 +47,8 @@ def safe_next_url(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None  # browsers read "/\evil.example" and "/\t/evil.example" as another site
     return target
 
 
@@ -159,9 +161,12 @@ def own_password() -> str | Response | tuple[str, int]:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
+            if not session.get("code_sign_in") and not current_user.check_password(request.form.get("current", "")):
+                raise ValidationFailed({"current": _("Your current password is not right.")})
             onboarding.set_own_password(
                 current_user, request.form.get("password", ""), request.form.get("confirmation", "")
             )
+            accounts.end_other_logins(current_user.id, current_user.login_token)
         except ValidationFailed as invalid:
             errors = invalid.errors
         else:
@@ -180,10 +185,24 @@ def own_password() -> str | Response | tuple[str, int]:
 
 # While a person who came in with a join code has not set the password the organiser requires,
 # every page leads to the password form (static files, signing out and the language switch excepted).
-PASSWORD_FREE_ENDPOINTS = {"auth.own_password", "auth.logout", "auth.switch_language", "static", "health.healthz"}
+PASSWORD_FREE_ENDPOINTS = {
+    "auth.own_password",
+    "auth.logout",
+    "auth.login",
+    "auth.join",
+    "auth.join_form",
+    "auth.switch_language",
+    "static",
+    "health.healthz",
+}
 
 
 def require_own_password() -> Response | None:
-    if session.get("password_required") and request.endpoint not in PASSWORD_FREE_ENDPOINTS:
-        return redirect(url_for("auth.own_password"))
-    return None
+    if not session.get("password_required") or request.endpoint in PASSWORD_FREE_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:  # the code's sign-in ended (event over, deactivated)
+        session.pop("password_required", None)
+        return None
+    if request.headers.get("HX-Request"):
+        return Response(status=401, headers={"HX-Redirect": url_for("auth.own_password")})
+    return redirect(url_for("auth.own_password"))

@@ -157,8 +157,9 @@ def create(event_id: int) -> Response:
 
 def _back_to(default: str) -> str:
     """Where a planning form came from (the organiser's sessions page), if it is one of ours."""
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else default
+    from workspace.views.auth import safe_next_url
+
+    return safe_next_url(request.form.get("next", "")) or default
 
 
 @blueprint.route("/sesi/<int:session_id>/agenda", methods=["POST"])
