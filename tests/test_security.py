@@ -32,6 +32,13 @@ def wait_until(condition, timeout: float = LIVE_BOUND) -> bool:
     return condition()
 
 
+def signed_in_socket(app: Flask, user: object) -> tuple[object, object]:
+    """(socket test client, HTTP client) of one signed-in person."""
+    http = app.test_client()
+    login(http, user.username)  # type: ignore[attr-defined]
+    return socketio.test_client(app, flask_test_client=http), http
+
+
 # ---- Signing out --------------------------------------------------------------------------
 
 
@@ -48,13 +55,9 @@ def test_signing_out_ends_the_sign_in_for_every_copy_of_its_cookie(world: World,
 
 
 def test_socket_events_stop_at_sign_out(loose_app: Flask, loose_world: World) -> None:
-    http = loose_app.test_client()
-    login(http, loose_world.participant.username)
-    client = socketio.test_client(loose_app, flask_test_client=http)
+    client, http = signed_in_socket(loose_app, loose_world.participant)
     assert client.emit("proposal:join", {"proposal_id": loose_world.proposal.id}, callback=True)["ok"]
-    colleague_http = loose_app.test_client()
-    login(colleague_http, loose_world.organiser.username)
-    colleague = socketio.test_client(loose_app, flask_test_client=colleague_http)
+    colleague, _colleague_http = signed_in_socket(loose_app, loose_world.organiser)
     token = csrf_token_of(http, "/")
     assert http.post("/keluar", data={"csrf_token": token}).status_code == 302
     assert not client.is_connected()  # cut at once, in this process
@@ -219,9 +222,7 @@ def test_passwords_are_hashed_with_scrypt(app: Flask) -> None:
 
 
 def test_deactivating_someone_cuts_their_live_sockets(loose_app: Flask, loose_world: World) -> None:
-    http = loose_app.test_client()
-    login(http, loose_world.participant.username)
-    socket = socketio.test_client(loose_app, flask_test_client=http)
+    socket, _http = signed_in_socket(loose_app, loose_world.participant)
     assert socket.emit("proposal:join", {"proposal_id": loose_world.proposal.id}, callback=True)["ok"]
     organiser = loose_app.test_client()
     login(organiser, loose_world.organiser.username)
