@@ -10,11 +10,12 @@ to the app (so test apps on other databases never share it) and keeps the latest
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import current_app, g, render_template
+from flask import current_app, render_template
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -29,6 +30,8 @@ class TreeCache:
         self._trees: OrderedDict[tuple[str, int, int, str, int], Markup] = OrderedDict()
         self._lock = threading.Lock()
         self._bytes: dict[int, tuple[Markup, bytes]] = {}
+        self.people_version = 0
+        self.people_checked_at = float("-inf")
         self.hits = 0
         self.misses = 0
 
@@ -54,17 +57,26 @@ def tree_cache() -> TreeCache:
     return current_app.extensions.setdefault("sinergi.tree_cache", TreeCache())
 
 
+PEOPLE_VERSION_SECONDS = 2.0
+
+
 def people_version() -> int:
-    """Names and agencies shown in the fragments change without a proposal revision (an organiser
-    renames someone): every such change is audited, so the latest audit entry versions them."""
-    if "sinergi_people_version" not in g:
-        g.sinergi_people_version = db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0
-    return g.sinergi_people_version
+    """Names and agencies shown in the discussion and the history change without a proposal
+    revision (an organiser renames someone): every such change is audited, so the latest audit
+    entry versions them. Read at most every two seconds per process (a rename shows within that)."""
+    cache = tree_cache()
+    now = time.monotonic()
+    if now - cache.people_checked_at > PEOPLE_VERSION_SECONDS:
+        cache.people_version = db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0
+        cache.people_checked_at = now
+    return cache.people_version
 
 
 def proposal_fragment(kind: str, proposal: Proposal, render: Callable[[], str]) -> Markup:
     """The `kind` fragment of this revision of the proposal, rendered at most once per language."""
-    key = (kind, proposal.id, proposal.revision, str(get_locale()), people_version())
+    # The tree shows no people; the discussion and the history show names and agencies.
+    version = 0 if kind == "tree" else people_version()
+    key = (kind, proposal.id, proposal.revision, str(get_locale()), version)
     cache = tree_cache()
     html = cache.get(key)
     if html is None:

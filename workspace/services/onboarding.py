@@ -57,6 +57,9 @@ def require_organiser(actor: User, event: Event) -> None:
 
 def record_audit(actor: User | None, event: Event | None, action: str, target: str, detail: str = "") -> None:
     """One line of the organiser's audit, inside the caller's transaction."""
+    from workspace.fragments import tree_cache
+
+    tree_cache().people_checked_at = float("-inf")  # names may change: this process looks again
     db.session.add(
         AuditEntry(
             event_id=event.id if event else None,
