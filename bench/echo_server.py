@@ -15,7 +15,8 @@ eventlet.monkey_patch()
 import eventlet.wsgi  # noqa: E402
 import socketio  # noqa: E402
 
-server = socketio.Server(async_mode="eventlet", cors_allowed_origins="*", max_http_buffer_size=1_000_000)
+# No cors_allowed_origins: same origin only, like the app (the bench clients send no Origin header).
+server = socketio.Server(async_mode="eventlet", max_http_buffer_size=1_000_000)
 
 
 @server.on("join")
