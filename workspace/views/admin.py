@@ -10,10 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,7 +23,7 @@ from workspace.permissions import can_manage_event
 from workspace.services import catalog, onboarding
 from workspace.services.errors import ServiceError, ValidationFailed
 from workspace.views.access import access
-from workspace.views.helpers import event_for_viewer, require
+from workspace.views.helpers import download, event_for_viewer, require
 
 blueprint = Blueprint("admin", __name__)
 
@@ -346,11 +345,7 @@ def issue_codes(event_id: int) -> object:
     ]
     output = request.form.get("format", "html")
     if output == "pdf":
-        response = Response(cards_pdf(cards, event.title), mimetype="application/pdf")
-        filename = f"kartu-nama-{event.slug}.pdf"
-        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return download(cards_pdf(cards, event.title), "application/pdf", f"kartu-nama-{event.slug}.pdf")
     template = "admin/code_screen.html" if output == "screen" else "admin/cards.html"
     return render_template(template, event=event, cards=cards)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import TypeVar
+from urllib.parse import quote
 
-from flask import abort
+from flask import Response, abort
 from flask_login import current_user
 
 from workspace.extensions import db
@@ -36,3 +37,11 @@ def proposal_for_viewer(proposal_id: int) -> Proposal:
     proposal = get_or_404(Proposal, proposal_id)
     require(can_view_proposal(current_user, proposal))
     return proposal
+
+
+def download(content: bytes, media_type: str, filename: str) -> Response:
+    """A file to save (an export, a PDF): never cached, named in UTF-8."""
+    response = Response(content, mimetype=media_type)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -27,7 +26,7 @@ from workspace.services.editing import require_edit
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from workspace.views.access import access
 from workspace.views.editing import is_htmx
-from workspace.views.helpers import event_for_viewer, get_or_404, proposal_for_viewer, require
+from workspace.views.helpers import download, event_for_viewer, get_or_404, proposal_for_viewer, require
 
 blueprint = Blueprint("outputs", __name__)
 
@@ -136,20 +135,13 @@ def minutes(event_id: int) -> str:
 def minutes_download(event_id: int) -> Response:
     event = event_for_viewer(event_id)
     document = build_minutes(event, _minutes_session(event))
-    return _download(minutes_pdf(document), "application/pdf", document.filename)
-
-
-def _download(content: bytes, media_type: str, filename: str) -> Response:
-    response = Response(content, mimetype=media_type)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(minutes_pdf(document), "application/pdf", document.filename)
 
 
 def _spreadsheet(event: Event, proposals: list[Proposal], stem: str, kind: str) -> Response:
     if kind == "xlsx":
-        return _download(proposals_xlsx(event, proposals), XLSX_MEDIA_TYPE, f"{stem}.xlsx")
-    return _download(proposals_csv(proposals), "text/csv; charset=utf-8", f"{stem}.csv")
+        return download(proposals_xlsx(event, proposals), XLSX_MEDIA_TYPE, f"{stem}.xlsx")
+    return download(proposals_csv(proposals), "text/csv; charset=utf-8", f"{stem}.csv")
 
 
 @blueprint.route("/rakor/<int:event_id>/ekspor.<any(xlsx, csv):kind>")
