@@ -30,7 +30,7 @@ from workspace.services.editing import (
     subtree_of,
 )
 from workspace.services.errors import NotFound, ValidationFailed
-from workspace.services.item_fields import FIELDS, FieldInvalid, apply_field_value, parse_field_value
+from workspace.services.item_fields import FIELDS, FieldInvalid, apply_field_value, clean_text, parse_field_value
 from workspace.services.proposals import load_proposal_tree
 
 # The fields a sub kegiatan row carries (the name is handled with the code and the catalogue).
@@ -163,10 +163,6 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _clean(text: str) -> str:
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
-
-
 def _level_of_code(code: str) -> ItemLevel | None:
     for level in (ItemLevel.PROGRAM, ItemLevel.KEGIATAN, ItemLevel.SUBKEGIATAN):
         if CODE_PATTERN_BY_LEVEL[entry_level_for(level)].match(code):
@@ -200,7 +196,7 @@ class _RowReader:
         self.errors.append(RowError(row, message))
 
     def read(self, number: int, values: dict[str, Any]) -> None:
-        code = _clean(_cell_text(values.get("code")))
+        code = clean_text(_cell_text(values.get("code")))
         level = self._level(number, values, code)
         if level is None:
             return
@@ -213,7 +209,7 @@ class _RowReader:
             return
         entry = None
         if outside:
-            name = _clean(_cell_text(values.get("name")))
+            name = clean_text(_cell_text(values.get("name")))
             if not name:
                 self.error(number, _("The name is required for an item outside the nomenclature."))
             elif len(name) > 500:

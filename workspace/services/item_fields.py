@@ -103,7 +103,7 @@ FIELDS: dict[str, FieldSpec] = {
 }
 
 
-def _clean_text(raw: str) -> str:
+def clean_text(raw: str) -> str:
     # One line of text: no control characters (NUL, escapes), no leading or trailing spaces.
     return re.sub(r"[\x00-\x1f\x7f]+", " ", raw).strip()
 
@@ -132,7 +132,7 @@ def parse_target(text: str, unit: str) -> str:
 def parse_field_value(item: ProposalItem, field: str, raw: str, unit_override: str | None = None) -> str:
     """Validate what the user typed and return the canonical text; raise FieldInvalid."""
     spec = FIELDS[field]
-    text = _clean_text(raw)
+    text = clean_text(raw)
     if spec.max_length is not None and len(text) > spec.max_length:
         raise FieldInvalid(_("At most %(max)d characters.", max=spec.max_length))
     if spec.required_on_subkegiatan and item.level is ItemLevel.SUBKEGIATAN and not text:

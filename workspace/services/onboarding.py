@@ -45,6 +45,7 @@ from workspace.models import (
 from workspace.models.base import utcnow
 from workspace.permissions import can_manage_event
 from workspace.services.errors import PermissionDenied, ValidationFailed
+from workspace.services.item_fields import clean_text
 from workspace.services.transactions import write_transaction
 
 # ---- Shared helpers --------------------------------------------------------------------------
@@ -72,7 +73,7 @@ def record_audit(actor: User | None, event: Event | None, action: str, target: s
 
 
 def _one_line(raw: Any) -> str:
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", str(raw or "")).strip()
+    return clean_text(str(raw or ""))
 
 
 def _text(errors: dict[str, str], name: str, raw: Any, limit: int, required: bool = False) -> str:
