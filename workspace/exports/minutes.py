@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import format_date, format_datetime
@@ -20,6 +19,7 @@ from fpdf.fonts import FontFace
 from sqlalchemy.orm import selectinload
 
 from workspace import labels
+from workspace.exports.pdf import SinergiPDF
 from workspace.extensions import db
 from workspace.formatting import format_rupiah
 from workspace.models import (
@@ -37,7 +37,6 @@ from workspace.models import (
     User,
 )
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts" / "dejavu-2.37.3"
 # Characters of an agreement note shown in the PDF's table; longer notes follow the table in full.
 NOTE_IN_TABLE = 300
 
@@ -236,12 +235,10 @@ def build_minutes(event: Event, session: Session | None = None) -> Minutes:
 # ---- PDF -------------------------------------------------------------------------------------
 
 
-class _MinutesPDF(FPDF):
+class _MinutesPDF(SinergiPDF):
     def __init__(self, footer_text: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
+        super().__init__()
         self.footer_text = footer_text
-        self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSansCondensed.ttf"))
-        self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSansCondensed-Bold.ttf"))
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(auto=True, margin=18)
 
@@ -264,7 +261,6 @@ def minutes_pdf(minutes: Minutes) -> bytes:
     """An A4 PDF of the berita acara, from the same `Minutes` as the print view."""
     pdf = _MinutesPDF(footer_text=f"{minutes.title} · {minutes.event.title}"[:140])
     pdf.set_title(f"{minutes.title} – {minutes.scope_title}")
-    pdf.set_creator("Sinergi")
     pdf.alias_nb_pages()
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 14)

@@ -9,7 +9,7 @@ import segno
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from workspace.exports.minutes import FONT_DIR
+from workspace.exports.pdf import SinergiPDF
 
 CARD_WIDTH, CARD_HEIGHT = 90.0, 62.0
 COLUMNS, ROWS = 2, 4
@@ -33,12 +33,9 @@ class Card:
 
 
 def cards_pdf(cards: list[Card], event_title: str) -> bytes:
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSansCondensed.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSansCondensed-Bold.ttf"))
+    pdf = SinergiPDF()
     pdf.set_auto_page_break(False)
     pdf.set_title(_("Name-tag cards") + f" – {event_title}")
-    pdf.set_creator("Sinergi")
     per_page = COLUMNS * ROWS
     for index, card in enumerate(cards):
         if index % per_page == 0:
