@@ -14,6 +14,10 @@ from pathlib import Path
 import requests
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What the subprocess runs (from PROJECT_ROOT): the product's entry point, or the same app with the
+# test-only routes of tests/hooks.py registered (tests/serve_with_hooks.py).
+APP_COMMAND = ("app.py",)
+HOOKED_COMMAND = ("-m", "tests.serve_with_hooks")
 
 
 def free_port() -> int:
@@ -53,14 +57,20 @@ def start_server(
     extra_env: dict[str, str] | None = None,
     port: int | None = None,
     timeout: float = 30.0,
+    *,
+    with_hooks: bool = False,
 ) -> RunningServer:
     """The app on `port`, or on a free one: with tests running in parallel, another worker may take
-    a port between our probe and the server's bind; then another free port is tried."""
+    a port between our probe and the server's bind; then another free port is tried.
+
+    `with_hooks` serves it through tests/serve_with_hooks.py, with the test-only routes of
+    tests/hooks.py (a slow query); otherwise it is app.py, exactly as in production."""
+    command = HOOKED_COMMAND if with_hooks else APP_COMMAND
     if port is not None:
-        return _start_server(instance_path, database_url, extra_env, port, timeout)
+        return _start_server(instance_path, database_url, extra_env, port, timeout, command)
     for attempt in range(3):
         try:
-            return _start_server(instance_path, database_url, extra_env, free_port(), timeout)
+            return _start_server(instance_path, database_url, extra_env, free_port(), timeout, command)
         except PortTaken:
             if attempt == 2:
                 raise
@@ -77,6 +87,7 @@ def _start_server(
     extra_env: dict[str, str] | None,
     port: int,
     timeout: float,
+    command: tuple[str, ...] = APP_COMMAND,
 ) -> RunningServer:
     log_path = instance_path / f"server-{port}.log"
     env = {
@@ -91,7 +102,7 @@ def _start_server(
     }
     log_file = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, str(PROJECT_ROOT / "app.py")],
+        [sys.executable, *command],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log_file,

@@ -39,13 +39,13 @@ def cluster(tmp_path: Path, postgres_demo, redis_url: str, async_mode: str) -> I
         "SINERGI_REDIS_NAMESPACE": namespace,
         "SINERGI_PRESENCE_TTL": str(PRESENCE_TTL),
         "SINERGI_ASYNC": async_mode,
-        "SINERGI_TEST_HOOKS": "1",
     }
     servers = {}
     for name in ("a", "b"):
         instance = tmp_path / f"instance-{name}"
         instance.mkdir()
-        servers[name] = start_server(instance, database_url, env)
+        # With tests/hooks.py: the slow-query route the test of the event loop below needs.
+        servers[name] = start_server(instance, database_url, env, with_hooks=True)
     sambas = LiveClient(servers["a"].url, "peserta.sambas", DEMO_PASSWORD)
     proposal_id = int(sambas.get("/rakor/1").split('href="/usulan/')[1].split('"')[0])
     yield {"a": servers["a"], "b": servers["b"], "proposal_id": proposal_id, "database_url": database_url}

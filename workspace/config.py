@@ -86,8 +86,6 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         "SINERGI_REDIS_NAMESPACE": os.environ.get("SINERGI_REDIS_NAMESPACE", "sinergi"),
         # How long the people of a killed process may still show as present (seconds).
         "SINERGI_PRESENCE_TTL": float(os.environ.get("SINERGI_PRESENCE_TTL", "15")),
-        # Test hooks (a slow query route) for the real-server tests; never set in production.
-        "SINERGI_TEST_HOOKS": os.environ.get("SINERGI_TEST_HOOKS") == "1",
         # Number of reverse proxies in front (nginx: 1); their X-Forwarded-* headers are trusted.
         "SINERGI_PROXY_COUNT": int(os.environ.get("SINERGI_PROXY_COUNT", "0")),
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SINERGI_SQLITE_BUSY_TIMEOUT_MS", "15000")),

@@ -17,9 +17,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(outputs.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(health.blueprint)
-    if app.config.get("SINERGI_TEST_HOOKS"):
-        from workspace.views import test_hooks
-
-        app.register_blueprint(test_hooks.blueprint)
     app.before_request(auth.require_own_password)
     errors.register(app)

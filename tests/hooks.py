@@ -1,4 +1,8 @@
-"""Hooks for the real-server tests only, registered when SINERGI_TEST_HOOKS=1 (never in production)."""
+"""Routes for the real-server tests only: never part of the product's URL map.
+
+`tests/serve_with_hooks.py` registers this blueprint on the app it serves; `workspace/` knows
+nothing of it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from flask import Blueprint, abort, request
 from workspace.extensions import db
 from workspace.views.access import access
 
-blueprint = Blueprint("test_hooks", __name__)
+PREFIX = "/_uji"
+
+blueprint = Blueprint("test_hooks", __name__, url_prefix=PREFIX)
 
 
-@blueprint.route("/_uji/kueri-lambat")
+@blueprint.route("/kueri-lambat")
 @access("public")
 def slow_query() -> str:
     """Hold a request in a slow PostgreSQL query, to prove the server keeps serving others."""
