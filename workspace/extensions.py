@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -10,6 +12,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.model import Model as FlaskModel
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -29,6 +32,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every model. At run time it is `db.Model`; mypy cannot take a base class from an
+# attribute (`class X(db.Model)`: "Name db.Model is not defined", python/mypy#8603), so for it the
+# class spells out what `db.Model` is built from: Flask-SQLAlchemy's Model on top of `Base`.
+if TYPE_CHECKING:
+
+    class Model(FlaskModel, Base):
+        __abstract__ = True
+
+else:
+    Model = db.Model
+
 migrate = Migrate()
 socketio = SocketIO()
 login_manager = LoginManager()

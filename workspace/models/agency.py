@@ -5,7 +5,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workspace.extensions import db
+from workspace.extensions import Model
 from workspace.models.base import enum_column
 
 
@@ -31,7 +31,7 @@ class AgencyKind(enum.StrEnum):
     OTHER = "other"
 
 
-class Agency(db.Model):
+class Agency(Model):
     """A Perangkat Daerah. Agencies outlive a single rakor; `event_agencies` says who takes part."""
 
     __tablename__ = "agency"

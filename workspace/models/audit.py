@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.extensions import db
+from workspace.extensions import Model
 from workspace.models.base import utcnow
 
 if TYPE_CHECKING:
     from workspace.models.user import User
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """An organiser's change to people, roles, agencies or the event phase."""
 
     __tablename__ = "audit_entry"

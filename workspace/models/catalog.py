@@ -5,7 +5,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workspace.extensions import db
+from workspace.extensions import Model
 from workspace.models.base import enum_column
 
 
@@ -17,7 +17,7 @@ class CatalogLevel(enum.StrEnum):
     SUBKEGIATAN = "subkegiatan"
 
 
-class CatalogEntry(db.Model):
+class CatalogEntry(Model):
     """One row of the national nomenclature (`domain/nomenklatur-8.01.csv`)."""
 
     __tablename__ = "catalog_entry"
@@ -40,7 +40,7 @@ class CatalogEntry(db.Model):
         return f"<CatalogEntry {self.code} {self.applies_to}>"
 
 
-class NationalDirection(db.Model):
+class NationalDirection(Model):
     """One of the eight presidential directions of 2023 (Amanat Presiden)."""
 
     __tablename__ = "national_direction"

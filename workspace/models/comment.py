@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.extensions import db
+from workspace.extensions import Model
 from workspace.models.base import enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ class SuggestionStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A comment or suggestion anchored to a proposal, an item, or one field of an item.
 
     A thread is a root comment (parent_id NULL) and its replies. Deleting leaves a marker;
@@ -69,7 +69,7 @@ class Comment(db.Model):
         return self.kind is CommentKind.SUGGESTION and self.suggestion_status is SuggestionStatus.OPEN
 
 
-class Notification(db.Model):
+class Notification(Model):
     """Something a person should see: a mention, a reply to their comment, a verdict."""
 
     __tablename__ = "notification"

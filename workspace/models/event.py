@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.extensions import db
+from workspace.extensions import Model, db
 from workspace.models.base import enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ event_agencies = sa.Table(
 )
 
 
-class Event(db.Model):
+class Event(Model):
     """A rakor: the meeting, its agencies, people, sessions and proposals."""
 
     __tablename__ = "event"

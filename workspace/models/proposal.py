@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.extensions import db
+from workspace.extensions import Model, db
 from workspace.models.base import enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ item_directions = sa.Table(
 )
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     """One agency's plan for the plan year, in one event (an Usulan)."""
 
     __tablename__ = "proposal"
@@ -95,7 +95,7 @@ class Proposal(db.Model):
         return f"<Proposal {self.id} agency={self.agency_id}>"
 
 
-class ProposalItem(db.Model):
+class ProposalItem(Model):
     """A node of the proposal tree: program → kegiatan → sub kegiatan."""
 
     __tablename__ = "proposal_item"
@@ -152,7 +152,7 @@ class ProposalItem(db.Model):
         return f"<ProposalItem {self.id} {self.level} {self.code}>"
 
 
-class ReviewVerdict(db.Model):
+class ReviewVerdict(Model):
     """A reviewer's verdict on a proposal after the meeting; the latest one counts."""
 
     __tablename__ = "review_verdict"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.extensions import db
+from workspace.extensions import Model
 from workspace.models.base import utcnow
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from workspace.models.user import User
 
 
-class Revision(db.Model):
+class Revision(Model):
     """One change to a proposal (a Riwayat row): who, when, what, old → new. Append-only.
 
     `item_id` is not a foreign key: the history of a deleted item must survive it.

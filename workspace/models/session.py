@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workspace.extensions import db
+from workspace.extensions import Model, db
 from workspace.models.base import enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ session_proposals = sa.Table(
 )
 
 
-class Session(db.Model):
+class Session(Model):
     """A working session: a plenary, or a breakout with its parent plenary.
 
     Its live state (lock, spotlight, timer, announcement) is stored here, not only in memory,
@@ -105,7 +105,7 @@ class Session(db.Model):
         return self.kind is SessionKind.PLENARY
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     __tablename__ = "agenda_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,7 +118,7 @@ class AgendaItem(db.Model):
     session: Mapped[Session] = relationship(back_populates="agenda_items")
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     """Who was in a session, and since when (for the berita acara)."""
 
     __tablename__ = "attendance"
@@ -134,7 +134,7 @@ class Attendance(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Agreement(db.Model):
+class Agreement(Model):
     """A kesepakatan on a proposal in a session. Re-recording adds a row; the latest is current."""
 
     __tablename__ = "agreement"

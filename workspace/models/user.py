@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from workspace.extensions import db
+from workspace.extensions import Model
 from workspace.models.base import enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class Role(enum.StrEnum):
     OBSERVER = "observer"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person. Their roles are per event (`Membership`); their agency is their employer."""
 
     __tablename__ = "user_account"
@@ -63,7 +63,9 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:  # no password set (yet): nothing signs in
+            return False
+        return check_password_hash(self.password_hash, password)
 
     # The sign-in this object was loaded through (set by the user loader); part of get_id(), so the
     # session cookie and the remember-me cookie both name one sign-in that logging out ends.
@@ -79,7 +81,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     """One role of one person in one event; a person may hold several."""
 
     __tablename__ = "membership"
@@ -95,7 +97,7 @@ class Membership(db.Model):
     user: Mapped[User] = relationship(back_populates="memberships")
 
 
-class JoinCode(db.Model):
+class JoinCode(Model):
     """A one-time sign-in code for the hotel morning; only its hash is stored."""
 
     __tablename__ = "join_code"
@@ -111,7 +113,7 @@ class JoinCode(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One sign-in on one browser. Signing out ends it, which also ends that browser's sockets and
     makes any copy of its cookies worthless (cookie sessions alone cannot be revoked)."""
 
