@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from tests.factories import World
-from workspace.fragments import tree_cache
+from workspace.fragments.cache import fragment_cache as tree_cache
 from workspace.models import ItemLevel
 from workspace.services import editing
 

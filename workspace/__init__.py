@@ -84,7 +84,7 @@ def _init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        from workspace.services.accounts import user_of_login
+        from workspace.queries.accounts import user_of_login
 
         return user_of_login(user_id)
 

@@ -82,8 +82,8 @@ def render_tree_parts(proposal: Proposal, item_ids: list[int], structure_changed
 
 def emit_proposal_change(result: ChangeResult) -> dict[str, Any]:
     """Render once and emit `proposal:changed` to everyone viewing the proposal."""
+    from workspace.queries.proposals import load_proposal_tree
     from workspace.services import comments
-    from workspace.services.proposals import load_proposal_tree
 
     # A field that is not money changes one row and nothing above it: no need for the whole tree.
     one_row = bool(result.field_name) and result.field_name not in MONEY_FIELDS and not result.structure_changed
@@ -180,8 +180,8 @@ def render_session_fragments(session: Any, parts: list[str]) -> dict[str, str]:
 
     from workspace.extensions import db
     from workspace.models import Attendance, User
+    from workspace.queries.proposals import load_proposal_tree
     from workspace.services import facilitation
-    from workspace.services.proposals import load_proposal_tree
 
     context: dict[str, Any] = {"session": session, "timer": facilitation.timer_state(session)}
     if "spotlight" in parts:

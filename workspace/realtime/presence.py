@@ -12,6 +12,12 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
+from flask import Flask, current_app
+
+from workspace.extensions import db, socketio
+from workspace.queries.accounts import active_logins
+from workspace.realtime import connections
+
 
 @dataclass(frozen=True)
 class Viewer:
@@ -202,6 +208,52 @@ def create_presence(config: dict) -> PresenceStore:
 
 
 def current_presence() -> PresenceStore:
-    from flask import current_app
-
     return current_app.extensions["sinergi.presence"]
+
+
+def emit_presence(room: str, proposal_id: int) -> None:
+    socketio.emit(
+        "proposal:presence",
+        {"proposal_id": proposal_id, "viewers": as_payload(current_presence().viewers(room))},
+        to=room,
+    )
+
+
+def emit_focus(room: str, proposal_id: int) -> None:
+    socketio.emit(
+        "proposal:focus", {"proposal_id": proposal_id, "focus": as_payload(current_presence().focuses(room))}, to=room
+    )
+
+
+_keeper_started: set[int] = set()
+
+
+def start_presence_keeper(app: Flask) -> None:
+    """Once per app: a background task refreshes this process's heartbeat, cuts the sockets of
+    sign-ins that ended in other processes, and tells rooms when the people of a dead process
+    leave (shared presence only; in memory there is nothing to do)."""
+    if id(app) in _keeper_started or not app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+        return
+    _keeper_started.add(id(app))
+    interval = max(app.config["SINERGI_PRESENCE_TTL"] / 3, 0.2)
+
+    def keep() -> None:
+        while True:
+            with app.app_context():
+                store = current_presence()
+                try:
+                    tokens = connections.open_logins()
+                    for token in tokens - active_logins(list(tokens)):
+                        connections.disconnect_login(token)
+                    store.heartbeat()
+                    for room in store.rooms_with_departed():
+                        proposal_id = int(room.split(":", 1)[1])
+                        emit_presence(room, proposal_id)
+                        emit_focus(room, proposal_id)
+                except Exception:  # Redis briefly away: try again at the next beat
+                    app.logger.warning("presence keeper: Redis unavailable", exc_info=True)
+                finally:
+                    db.session.remove()
+            socketio.sleep(interval)
+
+    socketio.start_background_task(keep)

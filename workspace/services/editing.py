@@ -1,8 +1,8 @@
 """Live co-editing of proposals: field edits with compare-and-set, tree changes, restore.
 
 Every operation follows the one write path: validate → check permission → mutate inside one short
-write transaction that bumps the proposal's revision and writes a Revision → commit → broadcast
-the changed fragments, rendered once, to the proposal's room.
+unit of work that bumps the proposal's revision, writes a Revision and records the typed change →
+commit → the publisher renders the changed fragments once and sends them to the proposal's room.
 """
 
 from __future__ import annotations
@@ -15,6 +15,17 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from workspace.core.access import require_edit
+from workspace.core.changes import ItemChanged, ThreadChanged, TreeChanged
+from workspace.core.errors import Conflict, Gone, NotFound, ValidationFailed
+from workspace.core.item_fields import (
+    FIELDS,
+    FieldInvalid,
+    apply_field_value,
+    field_applies,
+    parse_field_value,
+)
+from workspace.core.uow import ProposalWrite, UnitOfWork, write_transaction
 from workspace.extensions import db
 from workspace.models import (
     CatalogEntry,
@@ -24,18 +35,8 @@ from workspace.models import (
     Revision,
     User,
 )
-from workspace.permissions import can_edit_proposal, can_view_proposal
 from workspace.services.catalog import CODE_PATTERN_BY_LEVEL, parent_code
-from workspace.services.changes import ChangeResult, announce, bump_revision
-from workspace.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
-from workspace.services.item_fields import (
-    FIELDS,
-    FieldInvalid,
-    apply_field_value,
-    field_applies,
-    parse_field_value,
-)
-from workspace.services.transactions import write_transaction
+from workspace.services.changes import bump_revision, record_revision
 
 ITEM_LEVEL_TO_CATALOG = {
     ItemLevel.PROGRAM: "program",
@@ -45,7 +46,7 @@ ITEM_LEVEL_TO_CATALOG = {
 
 
 @dataclass
-class EditConflict(ServiceError):
+class EditConflict(Conflict):
     """The stored value moved on since the user started editing."""
 
     item_id: int
@@ -56,10 +57,11 @@ class EditConflict(ServiceError):
     their_revision: Revision | None
 
     def __post_init__(self) -> None:
-        ServiceError.__init__(self, _("Someone else changed this field while you were editing."))
+        Conflict.__init__(self, _("Someone else changed this field while you were editing."))
+        self.retarget = f"#item-{self.item_id}-{self.field_name}"
 
 
-class ItemGone(ServiceError):
+class ItemGone(Gone):
     """The item was deleted by someone else."""
 
 
@@ -87,41 +89,10 @@ def _load_item_for_edit(actor: User, item_id: int) -> ProposalItem:
     return item
 
 
-def require_edit(actor: User, proposal: Proposal) -> None:
-    if not can_view_proposal(actor, proposal):
-        raise NotFound(_("The page or data you are looking for does not exist."))
-    if can_edit_proposal(actor, proposal):
-        return
-    if proposal.is_locked:
-        raise PermissionDenied(_("This proposal is locked by the facilitator; it cannot be changed now."))
-    if not proposal.event.accepts_edits:
-        raise PermissionDenied(_("The event is closed; proposals can no longer be changed."))
-    raise PermissionDenied(
-        _("Only participants of %(agency)s can change this proposal.", agency=proposal.agency.short_name)
-    )
-
-
 def fresh(model: type, object_id: int) -> Any:
     return db.session.execute(
         sa.select(model).where(model.id == object_id).execution_options(populate_existing=True)
     ).scalar_one_or_none()
-
-
-def record_revision(
-    actor: User, proposal_id: int, revision_number: int, item_id: int | None, label: str, action: str, **values: object
-) -> Revision:
-    """Write the history row of one change, inside its transaction."""
-    revision = Revision(
-        proposal_id=proposal_id,
-        proposal_revision=revision_number,
-        item_id=item_id,
-        item_label=label,
-        action=action,
-        user_id=actor.id,
-        **values,
-    )
-    db.session.add(revision)
-    return revision
 
 
 def _begin_item_change(actor: User, proposal_id: int, item_id: int) -> tuple[int, ProposalItem]:
@@ -140,15 +111,15 @@ def _same_parent(proposal_id: int, parent_id: int | None) -> list[sa.ColumnEleme
     return [ProposalItem.proposal_id == proposal_id, parent]
 
 
-def _tree_change(actor: User, proposal_id: int, revision_number: int, item_id: int, revision: Revision) -> ChangeResult:
-    return announce(
-        ChangeResult(
-            proposal_id=proposal_id,
+def _tree_change(unit: UnitOfWork, actor: User, proposal: Proposal, revision_number: int, revision: Revision) -> None:
+    unit.record(
+        TreeChanged(
+            proposal_id=proposal.id,
+            event_id=proposal.event_id,
             revision=revision_number,
-            item_ids=[item_id],
-            structure_changed=True,
-            revisions=[revision],
-            actor=actor,
+            actor_id=actor.id,
+            revision_ids=(revision.id,),
+            item_ids=(revision.item_id,) if revision.item_id else (),
         )
     )
 
@@ -173,33 +144,33 @@ def update_field(
     suggestion_id: int | None = None,
     also: Callable[[], None] | None = None,
     thread_ids: list[int] | None = None,
-) -> ChangeResult:
+) -> ProposalWrite:
     """Set one field of one item if it still holds `base_text` (compare-and-set).
 
     Raises ValidationFailed (nothing stored), PermissionDenied, ItemGone, or EditConflict with
-    both values and who made the other change.
+    both values and who made the other change. `also` runs inside the same unit of work (e.g. to
+    mark the accepted suggestion); `thread_ids` are threads whose fragment changes with it.
     """
     item = _load_item_for_edit(actor, item_id)
     if not field_applies(item, field_name):
         raise ValidationFailed({field_name: _("This field cannot be changed on this item.")})
     try:
-        new_text = parse_field_value(item, field_name, raw_value)
+        parse_field_value(item, field_name, raw_value)
     except FieldInvalid as invalid:
         raise ValidationFailed({field_name: str(invalid)}) from None
-    spec = FIELDS[field_name]
-    proposal_id = item.proposal_id
+    proposal_id, event_id = item.proposal_id, item.proposal.event_id
 
-    with write_transaction():
+    with write_transaction() as unit:
         revision_number, item = _begin_item_change(actor, proposal_id, item_id)
         try:  # again on the fresh row: the unit that decides how a target is read may have changed
             new_text = parse_field_value(item, field_name, raw_value)
         except FieldInvalid as invalid:
             raise ValidationFailed({field_name: str(invalid)}) from None
-        current_text = spec.to_text(item)
+        current_text = FIELDS[field_name].to_text(item)
         if current_text == new_text:
             # Nothing to change (perhaps someone typed the same value): no revision is spent.
             db.session.rollback()
-            return ChangeResult(proposal_id=proposal_id, revision=revision_number - 1, changed=False)
+            return ProposalWrite(proposal_id=proposal_id, revision=revision_number - 1, changed=False)
         if current_text != base_text:
             raise EditConflict(
                 item_id=item_id,
@@ -223,21 +194,15 @@ def update_field(
             suggestion_id=suggestion_id,
         )
         if also is not None:
-            also()  # e.g. mark the accepted suggestion, in the same transaction
-    return announce(
-        ChangeResult(
-            proposal_id=proposal_id,
-            revision=revision_number,
-            item_ids=[item_id],
-            revisions=[revision],
-            actor=actor,
-            field_name=field_name,
-            thread_ids=thread_ids or [],
-        )
-    )
+            also()
+        common = {"proposal_id": proposal_id, "event_id": event_id, "revision": revision_number, "actor_id": actor.id}
+        unit.record(ItemChanged(**common, revision_ids=(revision.id,), item_id=item_id, field=field_name))
+        if thread_ids:
+            unit.record(ThreadChanged(**common, thread_ids=tuple(thread_ids)))
+    return ProposalWrite(proposal_id=proposal_id, revision=revision_number, published=unit.published)
 
 
-def restore_revision(actor: User, revision_id: int) -> ChangeResult:
+def restore_revision(actor: User, revision_id: int) -> ProposalWrite:
     """Set a field back to the value it had before a recorded change: a new change, same path."""
     revision = db.session.get(Revision, revision_id)
     if revision is None or revision.field is None or revision.item_id is None or revision.field not in FIELDS:
@@ -318,14 +283,14 @@ def _level_word(level: ItemLevel) -> str:
     return str(ITEM_LEVEL[level]).lower()
 
 
-def add_item(actor: User, proposal_id: int, request: NewItem) -> ChangeResult:
+def add_item(actor: User, proposal_id: int, request: NewItem) -> ProposalWrite:
     """Add a program, kegiatan or sub kegiatan, from the catalogue or outside it."""
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
         raise NotFound(_("The page or data you are looking for does not exist."))
     require_edit(actor, proposal)
     level, _parent, entry, name, code = _validate_new_item(proposal, request)
-    with write_transaction():
+    with write_transaction() as unit:
         revision_number = bump_revision(proposal_id)
         proposal = fresh(Proposal, proposal_id)
         require_edit(actor, proposal)
@@ -357,15 +322,17 @@ def add_item(actor: User, proposal_id: int, request: NewItem) -> ChangeResult:
         revision = record_revision(
             actor, proposal_id, revision_number, item.id, item_label(item), "create", new_value=item_label(item)
         )
-    return _tree_change(actor, proposal_id, revision_number, item.id, revision)
+        _tree_change(unit, actor, proposal, revision_number, revision)
+    return ProposalWrite(proposal_id=proposal_id, revision=revision_number, published=unit.published)
 
 
-def delete_item(actor: User, item_id: int) -> ChangeResult:
+def delete_item(actor: User, item_id: int) -> ProposalWrite:
     """Delete an item with everything below it; the history keeps what it was."""
     item = _load_item_for_edit(actor, item_id)
     proposal_id = item.proposal_id
-    with write_transaction():
+    with write_transaction() as unit:
         revision_number, item = _begin_item_change(actor, proposal_id, item_id)
+        proposal = item.proposal
         subtree = subtree_of(item)
         label = item_label(item)
         details = ", ".join(item_label(i) for i in subtree[1:])
@@ -380,7 +347,8 @@ def delete_item(actor: User, item_id: int) -> ChangeResult:
             "delete",
             old_value=label + (f" ({details})" if details else ""),
         )
-    return _tree_change(actor, proposal_id, revision_number, item_id, revision)
+        _tree_change(unit, actor, proposal, revision_number, revision)
+    return ProposalWrite(proposal_id=proposal_id, revision=revision_number, published=unit.published)
 
 
 def subtree_of(item: ProposalItem) -> list[ProposalItem]:
@@ -390,13 +358,13 @@ def subtree_of(item: ProposalItem) -> list[ProposalItem]:
     return nodes
 
 
-def move_item(actor: User, item_id: int, direction: str) -> ChangeResult:
+def move_item(actor: User, item_id: int, direction: str) -> ProposalWrite:
     """Move an item one place up or down among its siblings."""
     item = _load_item_for_edit(actor, item_id)  # refused before the input is judged
     if direction not in ("up", "down"):
         raise ValidationFailed({"direction": _("Unknown direction.")})
     proposal_id = item.proposal_id
-    with write_transaction():
+    with write_transaction() as unit:
         revision_number, item = _begin_item_change(actor, proposal_id, item_id)
         siblings = list(
             db.session.scalars(
@@ -409,7 +377,7 @@ def move_item(actor: User, item_id: int, direction: str) -> ChangeResult:
         target = index - 1 if direction == "up" else index + 1
         if not 0 <= target < len(siblings):
             db.session.rollback()
-            return ChangeResult(proposal_id=proposal_id, revision=revision_number - 1, changed=False)
+            return ProposalWrite(proposal_id=proposal_id, revision=revision_number - 1, changed=False)
         siblings[index], siblings[target] = siblings[target], siblings[index]
         for position, sibling in enumerate(siblings):
             sibling.position = position
@@ -423,4 +391,13 @@ def move_item(actor: User, item_id: int, direction: str) -> ChangeResult:
             old_value=str(index + 1),
             new_value=str(target + 1),
         )
-    return _tree_change(actor, proposal_id, revision_number, item_id, revision)
+        _tree_change(unit, actor, item.proposal, revision_number, revision)
+    return ProposalWrite(proposal_id=proposal_id, revision=revision_number, published=unit.published)
+
+
+def item_or_gone(item_id: int) -> ProposalItem:
+    """The item, or ItemGone saying who deleted it."""
+    item = db.session.get(ProposalItem, item_id)
+    if item is None:
+        raise ItemGone(_deleted_message(item_id))
+    return item

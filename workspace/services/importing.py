@@ -31,7 +31,7 @@ from workspace.services.editing import (
 )
 from workspace.services.errors import NotFound, ValidationFailed
 from workspace.services.item_fields import FIELDS, FieldInvalid, apply_field_value, clean_text, parse_field_value
-from workspace.services.proposals import load_proposal_tree
+from workspace.queries.proposals import load_proposal_tree
 
 # The fields a sub kegiatan row carries (the name is handled with the code and the catalogue).
 ROW_FIELDS = (

@@ -14,7 +14,6 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from workspace.extensions import limiter
-from workspace.realtime.handlers import disconnect_login
 from workspace.services import accounts
 from workspace.services.errors import ServiceError, ValidationFailed
 from workspace.views.access import access
@@ -101,7 +100,6 @@ def logout() -> Response:
     logout_user()
     session.clear()
     accounts.end_login(token)
-    disconnect_login(token)  # this browser's live sockets stop now, not at their next event
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 

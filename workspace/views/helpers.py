@@ -8,9 +8,9 @@ from urllib.parse import quote
 from flask import Response, abort
 from flask_login import current_user
 
+from workspace.core.permissions import can_view_event, can_view_proposal
 from workspace.extensions import db
 from workspace.models import Event, Proposal
-from workspace.permissions import can_view_event, can_view_proposal
 
 ModelT = TypeVar("ModelT")
 

@@ -13,15 +13,15 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from workspace.core.permissions import can_export_event, can_export_proposal, can_view_proposal, is_proposal_owner
 from workspace.exports.directions import directions_overview
 from workspace.exports.matrix import MatrixFilters, build_matrix, items_in_cell, row_code
 from workspace.exports.minutes import build_minutes, minutes_pdf
 from workspace.exports.spreadsheet import XLSX_MEDIA_TYPE, proposals_csv, proposals_xlsx
 from workspace.extensions import db
 from workspace.models import Event, NationalDirection, Proposal, ProposalStatus, Session
-from workspace.permissions import can_export_event, can_export_proposal, can_view_proposal, is_proposal_owner
+from workspace.queries import proposals as proposal_service
 from workspace.services import importing
-from workspace.services import proposals as proposal_service
 from workspace.services.editing import require_edit
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from workspace.views.access import access

@@ -7,10 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from workspace.extensions import db
-from workspace.fragments import encoded, proposal_history_html, proposal_threads_html, proposal_tree_html
-from workspace.models import EventPhase, Proposal, ProposalStatus
-from workspace.permissions import (
+from workspace.core.permissions import (
     can_comment,
     can_edit_proposal,
     can_export_proposal,
@@ -19,8 +16,12 @@ from workspace.permissions import (
     can_view_proposal,
     is_proposal_owner,
 )
+from workspace.extensions import db
+from workspace.fragments.cache import encoded
+from workspace.fragments.proposals import history_html, threads_html, tree_html
+from workspace.models import EventPhase, Proposal, ProposalStatus
+from workspace.queries import proposals as proposal_service
 from workspace.services import comments as comment_service
-from workspace.services import proposals as proposal_service
 from workspace.views.access import access
 from workspace.views.helpers import event_for_viewer, require
 
@@ -59,7 +60,7 @@ def detail(proposal_id: int) -> Response:
     require(can_view_proposal(current_user, proposal))
     can_edit = can_edit_proposal(current_user, proposal)
     counts = comment_service.open_thread_counts(proposal.id)
-    tree = encoded(proposal_tree_html(proposal, lambda: counts))
+    tree = encoded(tree_html(proposal))
     page = render_template(
         "proposals/detail.html",
         proposal=proposal,
@@ -70,10 +71,10 @@ def detail(proposal_id: int) -> Response:
         can_moderate=can_moderate_comments(current_user, proposal.event),
         can_give_verdict=can_review(current_user, proposal.event) and proposal.event.phase is EventPhase.REVIEW,
         read_only_reason=None if can_edit else read_only_reason(proposal),
-        history_html=proposal_history_html(proposal),
+        history_html=history_html(proposal),
         counts=counts,
         tree_html=Markup(TREE_SLOT),
-        threads_html=proposal_threads_html(proposal),
+        threads_html=threads_html(proposal),
         review=comment_service.review_state(proposal),
     )
     head, _slot, tail = page.partition(TREE_SLOT)

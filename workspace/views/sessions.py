@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from workspace.core.permissions import can_facilitate
 from workspace.extensions import db
 from workspace.models import ProposalItem, Session, SessionStatus
-from workspace.permissions import can_facilitate
+from workspace.queries.proposals import load_proposal_tree
 from workspace.services import facilitation
 from workspace.services.errors import NotFound, PermissionDenied, ServiceError
-from workspace.services.proposals import load_proposal_tree
 from workspace.views.access import access
 from workspace.views.editing import is_htmx
 from workspace.views.helpers import event_for_viewer

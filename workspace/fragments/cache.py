@@ -1,4 +1,4 @@
-"""Fragments rendered once and reused: a proposal's tree, its discussion and its history.
+"""The per-revision cache of the heavy fragments: a proposal's tree, its discussion and its history.
 
 They are the same for every viewer (rights live on the page, not in the fragment) and every change
 to what they show bumps the proposal's revision, so (fragment, proposal, revision, language) names
@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -25,7 +25,7 @@ from workspace.models import AuditEntry, Proposal
 MAX_FRAGMENTS = 192
 
 
-class TreeCache:
+class FragmentCache:
     def __init__(self) -> None:
         self._trees: OrderedDict[tuple[str, int, int, str, int], Markup] = OrderedDict()
         self._lock = threading.Lock()
@@ -53,8 +53,14 @@ class TreeCache:
                 self._trees.popitem(last=False)
 
 
-def tree_cache() -> TreeCache:
-    return current_app.extensions.setdefault("sinergi.tree_cache", TreeCache())
+def fragment_cache() -> FragmentCache:
+    return current_app.extensions.setdefault("sinergi.fragment_cache", FragmentCache())
+
+
+def people_changed() -> None:
+    """Names or agencies changed: this process reads the people version again at once (other
+    processes within PEOPLE_VERSION_SECONDS)."""
+    fragment_cache().people_checked_at = float("-inf")
 
 
 PEOPLE_VERSION_SECONDS = 2.0
@@ -64,7 +70,7 @@ def people_version() -> int:
     """Names and agencies shown in the discussion and the history change without a proposal
     revision (an organiser renames someone): every such change is audited, so the latest audit
     entry versions them. Read at most every two seconds per process (a rename shows within that)."""
-    cache = tree_cache()
+    cache = fragment_cache()
     now = time.monotonic()
     if now - cache.people_checked_at > PEOPLE_VERSION_SECONDS:
         cache.people_version = db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0
@@ -77,7 +83,7 @@ def proposal_fragment(kind: str, proposal: Proposal, render: Callable[[], str]) 
     # The tree shows no people; the discussion and the history show names and agencies.
     version = 0 if kind == "tree" else people_version()
     key = (kind, proposal.id, proposal.revision, str(get_locale()), version)
-    cache = tree_cache()
+    cache = fragment_cache()
     html = cache.get(key)
     if html is None:
         html = Markup(render())
@@ -87,7 +93,7 @@ def proposal_fragment(kind: str, proposal: Proposal, render: Callable[[], str]) 
 
 def encoded(html: Markup) -> bytes:
     """The UTF-8 bytes of a cached fragment, encoded once (a 300-item tree is about 900 KB)."""
-    cache = tree_cache()
+    cache = fragment_cache()
     with cache._lock:
         found = cache._bytes.get(id(html))
         if found is not None and found[0] is html:
@@ -98,34 +104,3 @@ def encoded(html: Markup) -> bytes:
         while len(cache._bytes) > MAX_FRAGMENTS:
             cache._bytes.pop(next(iter(cache._bytes)))
     return data
-
-
-def proposal_tree_html(proposal: Proposal, counts: Callable[[], dict]) -> Markup:
-    def render() -> str:
-        from workspace.services.proposals import load_proposal_tree
-
-        # Only now is the whole tree loaded (300 items and their tags): a hit needs the row alone.
-        tree = load_proposal_tree(proposal.id) or proposal
-        return render_template("proposals/_tree.html", proposal=tree, counts=counts())
-
-    return proposal_fragment("tree", proposal, render)
-
-
-def proposal_threads_html(proposal: Proposal) -> Markup:
-    from workspace.services.comments import threads_of
-
-    return proposal_fragment(
-        "threads",
-        proposal,
-        lambda: render_template("comments/_threads.html", proposal=proposal, threads=threads_of(proposal.id)),
-    )
-
-
-def proposal_history_html(proposal: Proposal) -> Markup:
-    from workspace.services.proposals import recent_revisions
-
-    return proposal_fragment(
-        "history",
-        proposal,
-        lambda: render_template("proposals/_history.html", proposal=proposal, revisions=recent_revisions(proposal.id)),
-    )

@@ -1,0 +1,84 @@
+"""Read side of session rooms: their proposals, agreements, breakouts and the timer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from workspace.extensions import db
+from workspace.models import (
+    Agreement,
+    Event,
+    Proposal,
+    Session,
+    SessionKind,
+    User,
+)
+from workspace.models.base import utcnow
+
+
+def proposals_of(session: Session) -> list[Proposal]:
+    """A breakout's proposals; a plenary without a list shows every proposal of the event."""
+    if session.proposals:
+        return sorted(session.proposals, key=lambda p: (p.agency.region_code, p.agency.name))
+    if session.kind is SessionKind.PLENARY:
+        return sorted(session.event.proposals, key=lambda p: (p.agency.region_code, p.agency.name))
+    return []
+
+
+def current_agreements(session: Session) -> dict[int, Agreement]:
+    rows = db.session.scalars(
+        sa.select(Agreement).where(Agreement.session_id == session.id, Agreement.superseded_at.is_(None))
+    )
+    return {agreement.proposal_id: agreement for agreement in rows}
+
+
+def agreement_history(proposal_id: int) -> list[Agreement]:
+    return list(
+        db.session.scalars(
+            sa.select(Agreement)
+            .where(Agreement.proposal_id == proposal_id)
+            .order_by(Agreement.recorded_at.desc(), Agreement.id.desc())
+        )
+    )
+
+
+def breakout_of(user: User, plenary: Session) -> Session | None:
+    """The live breakout of this plenary the person is assigned to, if any."""
+    for breakout in plenary.breakouts:
+        if breakout.is_live and user in breakout.members:
+            return breakout
+    return None
+
+
+def live_session_for(user: User, event: Event) -> Session | None:
+    """Where a person belongs now: their live breakout, else the live plenary."""
+    plenaries = [s for s in event.sessions if s.parent_id is None and s.is_live]
+    for plenary in plenaries:
+        breakout = breakout_of(user, plenary)
+        if breakout is not None:
+            return breakout
+    return plenaries[0] if plenaries else None
+
+
+@dataclass(frozen=True)
+class TimerState:
+    label: str
+    ends_at_ms: int | None
+    server_now_ms: int
+
+
+def timer_state(session: Session) -> TimerState:
+    now = utcnow()
+    ends = session.timer_ends_at
+    return TimerState(
+        label=session.timer_label,
+        ends_at_ms=_epoch_ms(ends) if ends else None,
+        server_now_ms=_epoch_ms(now),
+    )
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return int((moment - datetime(1970, 1, 1)).total_seconds() * 1000)

@@ -1,0 +1,98 @@
+"""This process's sockets: which sign-in and person each was opened by, their event-rate
+buckets, and cutting them when a sign-in ends."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+
+from workspace.extensions import db, socketio
+
+# sid → the sign-in it was opened with (to end it when the sign-in ends), sid → person,
+# and sid → [tokens, last refill, refused in a row] of its event-rate bucket.
+_socket_logins: dict[str, str] = {}
+_socket_users: dict[str, int] = {}
+_buckets: dict[str, list[float]] = {}
+
+
+def sid() -> str:
+    return request.sid  # type: ignore[attr-defined,no-any-return]
+
+
+def register(login_token: str, user_id: int) -> None:
+    _socket_logins[sid()] = login_token
+    _socket_users[sid()] = user_id
+
+
+def forget(socket_id: str) -> None:
+    _socket_logins.pop(socket_id, None)
+    _socket_users.pop(socket_id, None)
+    _buckets.pop(socket_id, None)
+
+
+def open_logins() -> set[str]:
+    return set(_socket_logins.values())
+
+
+def refusal(reason: str) -> dict[str, Any]:
+    return {"ok": False, "error": reason}
+
+
+def disconnect_login(token: str | None) -> None:
+    """Close this process's sockets of a sign-in that just ended (other processes' keepers close
+    theirs within a heartbeat)."""
+    if not token:
+        return
+    for socket_id, login in list(_socket_logins.items()):
+        if login == token:
+            socketio.server.disconnect(socket_id, namespace="/")
+
+
+def disconnect_user(user_id: int, keep: str | None = None) -> None:
+    """Close this process's sockets of a person (deactivated, or a new password), but `keep`'s."""
+    for socket_id, login in list(_socket_logins.items()):
+        if _socket_users.get(socket_id) == user_id and login != keep:
+            socketio.server.disconnect(socket_id, namespace="/")
+
+
+def rate_limited(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Per connection, at most SOCKET_EVENT_RATE events a second after a burst of
+    SOCKET_EVENT_BURST: one client cannot flood a room. Refused events get `rate_limited`; a client
+    that keeps flooding after that is disconnected."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        rate = float(current_app.config.get("SOCKET_EVENT_RATE", 10))
+        burst = float(current_app.config.get("SOCKET_EVENT_BURST", 30))
+        now = time.monotonic()
+        bucket = _buckets.setdefault(sid(), [burst, now, 0])
+        bucket[0] = min(burst, bucket[0] + (now - bucket[1]) * rate)
+        bucket[1] = now
+        if bucket[0] < 1:
+            bucket[2] += 1
+            if bucket[2] > burst:
+                socketio.server.disconnect(sid(), namespace="/")
+            return refusal("rate_limited")
+        bucket[0] -= 1
+        bucket[2] = 0
+        return handler(*args, **kwargs)
+
+    return wrapper
+
+
+def releases_db_session(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Give the connection back to the pool after every socket event, whatever happens."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            db.session.remove()
+
+    wrapper.releases_db_session = True  # type: ignore[attr-defined]
+    return wrapper
