@@ -238,8 +238,9 @@ def _load(event: Event, filters: MatrixFilters) -> tuple[list[_ProposalRow], lis
     proposal_ids = [p.id for p in proposals]
     if not proposal_ids:
         return proposals, [], {}
+    # By column name: for a select of this many columns SQLAlchemy's typing leaves the row's length open.
     items = [
-        _ItemRow(*row)
+        _ItemRow(**row._asdict())
         for row in db.session.execute(
             sa.select(
                 ProposalItem.id,
@@ -439,15 +440,15 @@ def items_in_cell(event: Event, row_key: str, region_code: str, filters: MatrixF
     loaded = {item.id: item for item in db.session.scalars(sa.select(ProposalItem).where(ProposalItem.id.in_(wanted)))}
     result = []
     for item_id in wanted:
-        item = loaded[item_id]
-        chain = [item]
-        while chain[-1].parent is not None:
-            chain.append(chain[-1].parent)
+        found = loaded[item_id]
+        chain = [found]
+        while (parent := chain[-1].parent) is not None:
+            chain.append(parent)
         by_level = {node.level: node for node in chain}
         result.append(
             CellItem(
-                item=item,
-                proposal=item.proposal,
+                item=found,
+                proposal=found.proposal,
                 program=by_level.get(ItemLevel.PROGRAM),
                 kegiatan=by_level.get(ItemLevel.KEGIATAN),
             )

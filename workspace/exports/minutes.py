@@ -280,8 +280,8 @@ def minutes_pdf(minutes: Minutes) -> bytes:
             col_widths=(8, 50, 44, 50, 24), headings_style=heading_style, line_height=4.6, padding=1
         ) as table:
             table.row([_("No."), _("Name"), _("Position"), _("Agency"), _("Time")])
-            for number, line in enumerate(minutes.attendance, start=1):
-                table.row([str(number), line.name, line.position, line.agency, line.joined])
+            for number, person in enumerate(minutes.attendance, start=1):
+                table.row([str(number), person.name, person.position, person.agency, person.joined])
     else:
         pdf.multi_cell(0, 5, _("Nobody's attendance was recorded."), new_x="LMARGIN", new_y="NEXT")
 

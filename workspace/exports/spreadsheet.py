@@ -15,11 +15,13 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from workspace.models import Event, ItemLevel, Proposal, ProposalItem
 
@@ -144,7 +146,7 @@ def _style_name(parent: bool, kind: str) -> str:
     return f"sinergi-{'parent' if parent else 'sub'}-{kind}"
 
 
-def _text_cell(sheet: Any, address: str, text: str) -> Any:
+def _text_cell(sheet: Worksheet, address: str, text: str) -> Any:
     """A cell that holds text, even text that starts with "=" (never a formula)."""
     cell = sheet[address]
     cell.value = text
@@ -152,7 +154,7 @@ def _text_cell(sheet: Any, address: str, text: str) -> Any:
     return cell
 
 
-def _write_proposal_sheet(sheet: Any, proposal: Proposal, event: Event) -> None:
+def _write_proposal_sheet(sheet: Worksheet, proposal: Proposal, event: Event) -> None:
     sheet["A1"] = f"RENCANA KERJA (RENJA) – USULAN TAHUN {proposal.plan_year}"
     sheet["A1"].font = Font(bold=True, size=13)
     _text_cell(sheet, "A2", proposal.agency.name).font = Font(bold=True)
@@ -190,10 +192,10 @@ def _write_proposal_sheet(sheet: Any, proposal: Proposal, event: Event) -> None:
     total_row = first + len(items)
     sheet.cell(row=total_row, column=keys.index("name") + 1, value="JUMLAH").font = Font(bold=True)
     for key, letter in money_columns.items():
-        formula = f"=SUBTOTAL(9,{letter}{first}:{letter}{total_row - 1})" if items else 0
-        cell = sheet.cell(row=total_row, column=keys.index(key) + 1, value=formula)
+        total = f"=SUBTOTAL(9,{letter}{first}:{letter}{total_row - 1})" if items else 0
+        cell = sheet.cell(row=total_row, column=keys.index(key) + 1, value=total)
         cell.style = _style_name(True, "money")
-    sheet.freeze_panes = sheet.cell(row=first, column=3)
+    sheet.freeze_panes = f"C{first}"  # the headers and the code and name columns stay in view
 
 
 def sheet_title(proposal: Proposal, taken: set[str]) -> str:
@@ -206,6 +208,13 @@ def sheet_title(proposal: Proposal, taken: set[str]) -> str:
     return title
 
 
+def _first_worksheet(workbook: Workbook) -> Worksheet:
+    sheet = workbook.active
+    if not isinstance(sheet, Worksheet):  # a new Workbook() starts with one worksheet, active
+        raise TypeError(f"the active sheet is a {type(sheet).__name__}, not a worksheet")
+    return sheet
+
+
 def proposals_xlsx(event: Event, proposals: list[Proposal]) -> bytes:
     """One sheet per proposal; with several, a summary sheet first."""
     workbook = Workbook()
@@ -213,7 +222,7 @@ def proposals_xlsx(event: Event, proposals: list[Proposal]) -> bytes:
     _register_styles(workbook)
     taken: set[str] = set()
     if len(proposals) > 1:
-        summary = workbook.active
+        summary = _first_worksheet(workbook)
         summary.title = "Ringkasan"
         taken.add("ringkasan")
         _text_cell(summary, "A1", event.title)
@@ -242,7 +251,7 @@ def proposals_xlsx(event: Event, proposals: list[Proposal]) -> bytes:
             cell.font = Font(bold=True)
         sheets = [workbook.create_sheet(sheet_title(p, taken)) for p in proposals]
     else:
-        sheets = [workbook.active]
+        sheets = [_first_worksheet(workbook)]
         if proposals:
             sheets[0].title = sheet_title(proposals[0], taken)
     for sheet, proposal in zip(sheets, proposals, strict=False):
@@ -404,6 +413,11 @@ def _csv_grid(content: bytes) -> Iterator[tuple[int, list[Any]]]:
         raise UnreadableFile(str(error)) from None
 
 
+def _no_total_row(_values: dict[str, Any]) -> bool:
+    """For tables without a JUMLAH row: every row below the header is data."""
+    return False
+
+
 def _guarded(read: Callable[[], Sheet]) -> Sheet:
     try:
         return read()
@@ -416,10 +430,10 @@ def _guarded(read: Callable[[], Sheet]) -> Sheet:
 def read_table(content: bytes, filename: str, header_keys: dict[str, str], required: tuple[str, ...]) -> list[SheetRow]:
     """The data rows of the first sheet (or CSV) with a header row naming every required column."""
     if _is_csv(content, filename):
-        return _guarded(lambda: _rows_from_grid(_csv_grid(content), header_keys, required, lambda _v: False)).rows
+        return _guarded(partial(_rows_from_grid, _csv_grid(content), header_keys, required, _no_total_row)).rows
     for grid in _worksheet_grids(content):
         try:
-            return _guarded(lambda grid=grid: _rows_from_grid(grid, header_keys, required, lambda _v: False)).rows
+            return _guarded(partial(_rows_from_grid, grid, header_keys, required, _no_total_row)).rows
         except TooManyRows:
             raise
         except UnreadableFile:
@@ -434,7 +448,7 @@ def read_spreadsheet(content: bytes, filename: str, agency_name: str) -> Sheet:
     candidates = []
     for grid in _worksheet_grids(content):
         try:
-            sheet = _guarded(lambda grid=grid: _rows_from_grid(grid))
+            sheet = _guarded(partial(_rows_from_grid, grid))
         except TooManyRows:
             raise
         except UnreadableFile:
