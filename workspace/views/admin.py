@@ -16,10 +16,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from workspace.core.permissions import can_manage_event
 from workspace.exports.name_tags import Card, cards_pdf
 from workspace.extensions import db
 from workspace.models import AgencyKind, AgencyLevel, CatalogEntry, Event, EventPhase, Role, User
-from workspace.permissions import can_manage_event
 from workspace.services import catalog, onboarding
 from workspace.services.errors import ServiceError, ValidationFailed
 from workspace.views.access import access
@@ -66,7 +66,7 @@ def event_details(event_id: int) -> str:
 def save_event(event_id: int) -> object:
     event = _organised(event_id)
     try:
-        onboarding.update_event(current_user, event_id, request.form.to_dict())
+        onboarding.event.update_event(current_user, event_id, request.form.to_dict())
     except ServiceError as error:
         errors, status = _problem(error)
         return render_template(
@@ -103,7 +103,7 @@ def agencies(event_id: int) -> object:
 def add_agency(event_id: int) -> object:
     event = _organised(event_id)
     try:
-        agency = onboarding.save_agency(current_user, event_id, None, request.form.to_dict())
+        agency = onboarding.agencies.save_agency(current_user, event_id, None, request.form.to_dict())
     except ServiceError as error:
         errors, status = _problem(error)
         return _agencies_page(event, errors, request.form.to_dict(), status)
@@ -117,7 +117,7 @@ def add_agency(event_id: int) -> object:
 def edit_agency(event_id: int, agency_id: int) -> object:
     event = _organised(event_id)
     try:
-        onboarding.save_agency(current_user, event_id, agency_id, request.form.to_dict())
+        onboarding.agencies.save_agency(current_user, event_id, agency_id, request.form.to_dict())
     except ServiceError as error:
         errors, status = _problem(error)
         return _agencies_page(event, {f"{agency_id}-{k}": v for k, v in errors.items()}, None, status)
@@ -131,7 +131,7 @@ def edit_agency(event_id: int, agency_id: int) -> object:
 def agency_status(event_id: int, agency_id: int) -> object:
     event = _organised(event_id)
     try:
-        onboarding.set_agency_active(current_user, event_id, agency_id, request.form.get("active") == "1")
+        onboarding.agencies.set_agency_active(current_user, event_id, agency_id, request.form.get("active") == "1")
     except ServiceError as error:
         errors, status = _problem(error)
         return _agencies_page(event, errors, None, status)
@@ -143,7 +143,7 @@ def agency_status(event_id: int, agency_id: int) -> object:
 
 def _people_page(event: Event, errors: dict | None = None, form: dict | None = None, status: int = 200) -> object:
     query = request.args.get("q", "").strip().lower()[:80]
-    people = onboarding.people_of(current_user, event)
+    people = onboarding.people.people_of(current_user, event)
     if query:
         people = [
             (user, roles)
@@ -160,7 +160,7 @@ def _people_page(event: Event, errors: dict | None = None, form: dict | None = N
         errors=errors or {},
         form=form or {},
         roles=list(Role),
-        agencies=onboarding.active_agencies(event),
+        agencies=onboarding.agencies.active_agencies(event),
     ), status
 
 
@@ -177,7 +177,7 @@ def people(event_id: int) -> object:
 def add_person(event_id: int) -> object:
     event = _organised(event_id)
     try:
-        user = onboarding.save_person(
+        user = onboarding.people.save_person(
             current_user, event_id, None, request.form.to_dict(), request.form.getlist("roles")
         )
     except ServiceError as error:
@@ -206,11 +206,11 @@ def _person_page(
         event=event,
         person=user,
         person_roles=user.roles_in(event),
-        has_activity=onboarding.has_activity(user),
+        has_activity=onboarding.people.has_activity(user),
         errors=errors or {},
         form=form,
         roles=list(Role),
-        agencies=onboarding.active_agencies(event),
+        agencies=onboarding.agencies.active_agencies(event),
     ), status
 
 
@@ -223,7 +223,9 @@ def save_person(event_id: int, user_id: int) -> object:
     if user is None or not user.roles_in(event):
         abort(404)
     try:
-        onboarding.save_person(current_user, event_id, user_id, request.form.to_dict(), request.form.getlist("roles"))
+        onboarding.people.save_person(
+            current_user, event_id, user_id, request.form.to_dict(), request.form.getlist("roles")
+        )
     except ServiceError as error:
         errors, status = _problem(error)
         return _person_page(event, user, errors, request.form.to_dict(), status)
@@ -240,7 +242,7 @@ def person_status(event_id: int, user_id: int) -> object:
     if user is None or not user.roles_in(event):
         abort(404)
     try:
-        onboarding.set_person_active(current_user, event_id, user_id, request.form.get("active") == "1")
+        onboarding.people.set_person_active(current_user, event_id, user_id, request.form.get("active") == "1")
     except ServiceError as error:
         errors, status = _problem(error)
         return _person_page(event, user, errors, None, status)
@@ -282,7 +284,7 @@ def people_import_preview(event_id: int) -> object:
     event = _organised(event_id)
     try:
         content, filename = _list_upload()
-        plan = onboarding.plan_people_import(current_user, event_id, content, filename)
+        plan = onboarding.people_import.plan_people_import(current_user, event_id, content, filename)
     except ServiceError as error:
         return render_template("admin/people_import.html", event=event, plan=None, error=error.message), 422
     return render_template(
@@ -302,7 +304,7 @@ def people_import_apply(event_id: int) -> object:
     event = _organised(event_id)
     try:
         content, filename = _list_upload()
-        plan = onboarding.apply_people_import(current_user, event_id, content, filename)
+        plan = onboarding.people_import.apply_people_import(current_user, event_id, content, filename)
     except ServiceError as error:
         return render_template("admin/people_import.html", event=event, plan=None, error=error.message), 422
     flash(
@@ -328,7 +330,7 @@ def issue_codes(event_id: int) -> object:
     screen for one person at the desk. Their earlier codes stop working."""
     event = _organised(event_id)
     try:
-        issued = onboarding.issue_codes(current_user, event_id, _ids(request.form.getlist("people")))
+        issued = onboarding.join_codes.issue_codes(current_user, event_id, _ids(request.form.getlist("people")))
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for("admin.people", event_id=event_id))
@@ -395,7 +397,7 @@ def import_catalog(event_id: int) -> object:
         return _catalog_page(event, result, 422)
     result = catalog.import_catalog(data)
     if result.ok:
-        onboarding.record_catalog_import(current_user, event, upload.filename or "", result)
+        onboarding.audit.record_catalog_import(current_user, event, upload.filename or "", result)
         flash(
             _(
                 "Catalogue imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
@@ -417,4 +419,4 @@ def import_catalog(event_id: int) -> object:
 @login_required
 def audit(event_id: int) -> object:
     event = _organised(event_id)
-    return render_template("admin/audit.html", event=event, entries=onboarding.audit_log(current_user, event))
+    return render_template("admin/audit.html", event=event, entries=onboarding.audit.audit_log(current_user, event))

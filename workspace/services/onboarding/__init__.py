@@ -1,0 +1,94 @@
+"""The organiser's administration of an event, and the hotel morning: 65 people signed in within
+half an hour.
+
+Every action checks that the actor is an organiser of that event, validates, writes in one short
+transaction, and records who did what in the audit. One module per feature:
+
+- `event`: the event's details and phase; when it ends (join codes expire with it)
+- `agencies`: the agencies taking part (add, take in, edit, (de)activate)
+- `people`: people and their roles, (de)activation; who may manage whom
+- `people_import`: the participant list (preview, then all or nothing, idempotent)
+- `join_codes`: one-time join codes (hashed, expiring with the event, reissued to reset a
+  forgotten password), their redemption, and the password set after it
+- `audit`: recording and reading the organiser's audit
+- `_common`: the organiser check, one-line text validation
+
+The public names are re-exported here for callers that import them from the package.
+"""
+
+from workspace.services.onboarding._common import require_organiser
+from workspace.services.onboarding.agencies import active_agencies, save_agency, set_agency_active
+from workspace.services.onboarding.audit import audit_log, record_audit, record_catalog_import
+from workspace.services.onboarding.event import event_end, update_event
+from workspace.services.onboarding.join_codes import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    CodeRefused,
+    CodeSignIn,
+    IssuedCode,
+    code_hash,
+    format_code,
+    issue_codes,
+    normalise_code,
+    redeem_code,
+    set_own_password,
+)
+from workspace.services.onboarding.people import (
+    PersonData,
+    has_activity,
+    organises_every_event_of,
+    people_of,
+    save_person,
+    set_person_active,
+    unique_username,
+)
+from workspace.services.onboarding.people_import import (
+    MAX_PEOPLE_ROWS,
+    PEOPLE_HEADERS,
+    ROLE_WORDS,
+    PeoplePlan,
+    PeopleRowError,
+    PlannedPerson,
+    apply_people_import,
+    normalise_agency_name,
+    plan_people_import,
+)
+
+__all__ = [
+    "CODE_ALPHABET",
+    "CODE_LENGTH",
+    "MAX_PEOPLE_ROWS",
+    "PEOPLE_HEADERS",
+    "ROLE_WORDS",
+    "CodeRefused",
+    "CodeSignIn",
+    "IssuedCode",
+    "PeoplePlan",
+    "PeopleRowError",
+    "PersonData",
+    "PlannedPerson",
+    "active_agencies",
+    "apply_people_import",
+    "audit_log",
+    "code_hash",
+    "event_end",
+    "format_code",
+    "has_activity",
+    "issue_codes",
+    "normalise_agency_name",
+    "normalise_code",
+    "organises_every_event_of",
+    "people_of",
+    "plan_people_import",
+    "record_audit",
+    "record_catalog_import",
+    "redeem_code",
+    "require_organiser",
+    "save_agency",
+    "save_person",
+    "set_agency_active",
+    "set_own_password",
+    "set_person_active",
+    "unique_username",
+    "update_event",
+]

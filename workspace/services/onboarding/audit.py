@@ -1,0 +1,51 @@
+"""The organiser's audit: who did what in the event, written inside the write it describes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from workspace.extensions import db
+from workspace.models import AuditEntry, Event, User
+from workspace.services.onboarding._common import require_organiser
+from workspace.services.transactions import write_transaction
+
+
+def record_audit(actor: User | None, event: Event | None, action: str, target: str, detail: str = "") -> None:
+    """One line of the organiser's audit, inside the caller's transaction."""
+    from workspace.fragments.cache import people_changed
+
+    people_changed()  # names may change: this process looks again
+    db.session.add(
+        AuditEntry(
+            event_id=event.id if event else None,
+            actor_id=actor.id if actor else None,
+            action=action,
+            target=target[:200],
+            detail=detail[:2000],
+        )
+    )
+
+
+def audit_log(actor: User, event: Event, limit: int = 300) -> list[AuditEntry]:
+    require_organiser(actor, event)
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.event_id == event.id)
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def record_catalog_import(actor: User, event: Event, filename: str, result: Any) -> None:
+    with write_transaction():
+        record_audit(
+            actor,
+            db.session.get(Event, event.id),
+            "catalog.import",
+            filename[:200],
+            f"{result.created} baru, {result.updated} diubah, {result.unchanged} tetap",
+        )

@@ -1,0 +1,99 @@
+"""The event's details and phase, and when the event ends (join codes expire with it)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from workspace.extensions import db
+from workspace.models import Event, EventPhase, JoinCode, User
+from workspace.services.errors import ValidationFailed
+from workspace.services.onboarding._common import one_line, require_organiser, text_field
+from workspace.services.onboarding.audit import record_audit
+from workspace.services.transactions import write_transaction
+
+
+def _date(errors: dict[str, str], name: str, raw: Any) -> date | None:
+    text = one_line(raw)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        errors[name] = _("Enter a date as YYYY-MM-DD.")
+        return None
+    if not 2000 <= day.year <= 2100:
+        errors[name] = _("Enter a date between the years 2000 and 2100.")
+        return None
+    return day
+
+
+def _event_values(form: dict[str, Any]) -> dict[str, Any]:
+    """The checked values of the event form, by attribute of Event; raises ValidationFailed."""
+    errors: dict[str, str] = {}
+    title = text_field(errors, "title", form.get("title"), 300, required=True)
+    theme = text_field(errors, "theme", form.get("theme"), 300)
+    venue = text_field(errors, "venue", form.get("venue"), 300)
+    city = text_field(errors, "city", form.get("city"), 120)
+    year_text = one_line(form.get("plan_year"))
+    plan_year = int(year_text) if year_text.isascii() and year_text.isdigit() and len(year_text) == 4 else None
+    if plan_year is None or not 2000 <= plan_year <= 2100:
+        errors["plan_year"] = _("The plan year is a year such as 2024.")
+    starts_on = _date(errors, "starts_on", form.get("starts_on"))
+    ends_on = _date(errors, "ends_on", form.get("ends_on"))
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = _("The event cannot end before it starts.")
+    phase_text = one_line(form.get("phase"))
+    if phase_text not in EventPhase._value2member_map_:
+        errors["phase"] = _("Choose a phase.")
+    lasts = form.get("code_sign_in_lasts") in ("1", "on", "true")
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "title": title,
+        "theme": theme,
+        "venue": venue,
+        "city": city,
+        "plan_year": plan_year,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "phase": EventPhase(phase_text),
+        "code_sign_in_lasts": lasts,
+    }
+
+
+def update_event(actor: User, event_id: int, form: dict[str, Any]) -> Event:
+    event = db.session.get(Event, event_id)
+    require_organiser(actor, event)
+    values = _event_values(form)
+    changes = []
+    with write_transaction():
+        event = db.session.get(Event, event_id)
+        for name, value in values.items():
+            old = getattr(event, name)
+            if old != value:
+                changes.append(f"{name}: {getattr(old, 'value', old)} → {getattr(value, 'value', value)}")
+                setattr(event, name, value)
+        if changes:
+            record_audit(actor, event, "event.update", f"event:{event.id}", "; ".join(changes))
+        _codes_expire_with(event)
+    return event
+
+
+def _codes_expire_with(event: Event) -> None:
+    """A join code lives as long as the event: the unused ones follow a change of its end."""
+    db.session.execute(
+        sa.update(JoinCode)
+        .where(JoinCode.event_id == event.id, JoinCode.used_at.is_(None), JoinCode.revoked_at.is_(None))
+        .values(expires_at=event_end(event))
+    )
+
+
+def event_end(event: Event) -> datetime:
+    """The end of the event's last day, in the event's time zone, as naive UTC (how times are stored)."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
+    local_end = datetime.combine(event.ends_on + timedelta(days=1), time.min, tzinfo=zone)
+    return local_end.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)

@@ -1,0 +1,188 @@
+"""One-time join codes: issued on name-tag cards (only their keyed hash is stored), redeemed once
+before the event ends, reissued to reset a forgotten password; and the password a person sets
+after signing in with one."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from workspace.extensions import db
+from workspace.models import Event, JoinCode, User
+from workspace.models.base import utcnow
+from workspace.services.errors import ValidationFailed
+from workspace.services.onboarding._common import require_organiser
+from workspace.services.onboarding.audit import record_audit
+from workspace.services.onboarding.event import event_end
+from workspace.services.onboarding.people import event_person
+from workspace.services.transactions import write_transaction
+
+# 12 symbols of a 32-letter alphabet without 0/O and 1/I: 60 bits, typed as XXXX-XXXX-XXXX.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+
+
+def format_code(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def normalise_code(typed: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", typed.upper())[:40]
+
+
+def code_hash(code: str) -> str:
+    """Keyed hash: a leaked database does not let anyone try codes offline."""
+    key = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(key, normalise_code(code).encode("ascii"), hashlib.sha256).hexdigest()
+
+
+# ---- Issuing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    user: User
+    code: str  # as printed: XXXX-XXXX-XXXX
+
+    @property
+    def normalised(self) -> str:
+        return normalise_code(self.code)
+
+
+def issue_codes(actor: User, event_id: int, user_ids: list[int]) -> list[IssuedCode]:
+    """A new one-time code for each person; their earlier unused codes stop working. Shown once:
+    only the hash is stored, so printing the cards again issues new codes."""
+    event = db.session.get(Event, event_id)
+    require_organiser(actor, event)
+    if not user_ids:
+        raise ValidationFailed({"people": _("Choose at least one person.")})
+    issued: list[IssuedCode] = []
+    with write_transaction():
+        event = db.session.get(Event, event_id)
+        expires = event_end(event)
+        now = utcnow()
+        for user_id in dict.fromkeys(user_ids):  # the same person twice would void their first card
+            user = event_person(event, user_id, actor)
+            issued.append(IssuedCode(user=user, code=format_code(_reissue(actor, event, user, expires, now))))
+        record_audit(
+            actor, event, "codes.issue", f"event:{event.id}", ", ".join(item.user.name for item in issued)[:2000]
+        )
+    for item in issued:
+        db.session.refresh(item.user)
+    return issued
+
+
+def _reissue(actor: User, event: Event, user: User, expires: datetime, now: datetime) -> str:
+    """Revoke the person's unused codes of the event and store the hash of a new one; returns it."""
+    db.session.execute(
+        sa.update(JoinCode)
+        .where(
+            JoinCode.event_id == event.id,
+            JoinCode.user_id == user.id,
+            JoinCode.used_at.is_(None),
+            JoinCode.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    db.session.add(
+        JoinCode(
+            event_id=event.id,
+            user_id=user.id,
+            code_hash=code_hash(code),
+            expires_at=expires,
+            created_by_id=actor.id,
+        )
+    )
+    return code
+
+
+# ---- Redeeming ---------------------------------------------------------------------------------
+
+
+class CodeRefused(ValidationFailed):
+    def __init__(self, message: str) -> None:
+        super().__init__({"code": message})
+
+
+@dataclass(frozen=True)
+class CodeSignIn:
+    user: User
+    event: Event
+    expires_at: datetime | None  # the sign-in ends with the event unless the person sets a password
+    must_set_password: bool
+
+
+def redeem_code(typed: str) -> CodeSignIn:
+    """Use a join code: once, before the event ends, if it was not replaced and the person is active."""
+    join_code = _usable_code(typed)
+    user = db.session.get(User, join_code.user_id)
+    event = db.session.get(Event, join_code.event_id)
+    if user is None or not user.active or not user.roles_in(event):
+        raise CodeRefused(_("This account is not active. Ask the secretariat."))
+    with write_transaction():
+        used = db.session.execute(
+            sa.update(JoinCode)
+            .where(JoinCode.id == join_code.id, JoinCode.used_at.is_(None), JoinCode.revoked_at.is_(None))
+            .values(used_at=utcnow())
+        )
+        if used.rowcount != 1:  # two laptops with one card, at the same second: only one wins
+            raise _already_used()
+        record_audit(user, event, "codes.redeem", f"user:{user.id}", user.name)
+    event = db.session.get(Event, event.id)
+    user = db.session.get(User, user.id)
+    return CodeSignIn(
+        user=user, event=event, expires_at=event_end(event), must_set_password=not event.code_sign_in_lasts
+    )
+
+
+def _usable_code(typed: str) -> JoinCode:
+    """The stored code the person typed, if it may still be used; otherwise why not."""
+    code = normalise_code(typed)
+    if len(code) != CODE_LENGTH:
+        raise CodeRefused(_("A join code has 12 letters and digits, like ABCD-EFGH-JKMN."))
+    join_code = db.session.scalar(sa.select(JoinCode).where(JoinCode.code_hash == code_hash(code)))
+    if join_code is None:
+        raise CodeRefused(_("This join code is not known. Check it, or ask the secretariat for a new one."))
+    if join_code.revoked_at is not None:
+        raise CodeRefused(_("This join code was replaced by a newer one. Ask the secretariat for your new card."))
+    if join_code.used_at is not None:
+        raise _already_used()
+    if join_code.expires_at <= utcnow():
+        raise CodeRefused(_("This join code has expired: the event is over."))
+    return join_code
+
+
+def _already_used() -> CodeRefused:
+    return CodeRefused(
+        _("This join code has already been used. Sign in with your password, or ask the secretariat for a new code.")
+    )
+
+
+# ---- After a code sign-in --------------------------------------------------------------------
+
+
+def set_own_password(user: User, password: str, confirmation: str) -> None:
+    from workspace.services.accounts import MIN_PASSWORD_LENGTH
+
+    errors = {}
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = _("Password: at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
+    elif len(password) > 200:
+        errors["password"] = _("At most %(max)d characters.", max=200)
+    elif password != confirmation:
+        errors["confirmation"] = _("The two passwords are not the same.")
+    if errors:
+        raise ValidationFailed(errors)
+    with write_transaction():
+        fresh = db.session.get(User, user.id)
+        fresh.set_password(password)
+        record_audit(fresh, None, "person.password", f"user:{fresh.id}", fresh.name)
