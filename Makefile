@@ -32,8 +32,13 @@ PYTEST_WORKERS ?= auto
 test: $(VENV)/.dev-installed compile-translations
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# Style, complexity (C901 ≤ 15), layers (import-linter), types (mypy), and sizes (files ≤ 500
+# lines, functions ≤ 60) — the same checks CI runs before the suite.
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/python .ci/check_sizes.py workspace
 
 # Re-extract the English msgids and merge them into the Indonesian catalogue (then translate the new ones).
 translations: $(VENV)/.runtime-installed

@@ -122,6 +122,23 @@
     badge.hidden = message.unread === 0;
   });
 
+  // The event's phase changed (an organiser opened the review, closed the event…): every open page
+  // of the event hears it and switches its controls at once; the server refuses anyway.
+  var pageEventId = parseInt(body.dataset.pageEventId || body.dataset.eventId || "0", 10) || null;
+  if (pageEventId && !body.dataset.liveRefresh) {
+    socket.on("connect", function () { socket.emit("event:join", {event_id: pageEventId}); });
+  }
+  socket.on("event:phase", function (message) {
+    if (message.event_id !== pageEventId) { return; }
+    if (!message.accepts_edits) {
+      body.dataset.canEdit = "false";
+      body.dataset.canComment = "false";
+    }
+    applyRights(document);
+    document.dispatchEvent(new CustomEvent("sinergi:phase", {detail: message}));
+    if (body.dataset.phaseChanged) { notice(body.dataset.phaseChanged, "info"); }
+  });
+
   // The facilitator moved this person (breakouts started, moved, ended): go there.
   socket.on("session:moved", function (message) {
     notice(message.message, "info");
@@ -485,6 +502,11 @@
     Object.keys(message.fragments).forEach(function (id) { swapFragment(id, message.fragments[id], null); });
     if (message.locked && openEditor && openEditor.cell) { closeEditor(openEditor.cell); }
     if (message.locked) { body.dataset.canEdit = "false"; applyRights(document); notice(t("locked"), "warning"); }
+    join();
+  });
+  // A phase change: this viewer's rights are asked again (the answer says whether they may edit).
+  document.addEventListener("sinergi:phase", function () {
+    if (openEditor && openEditor.cell && body.dataset.canEdit !== "true") { closeEditor(openEditor.cell); }
     join();
   });
   socket.on("proposal:presence", function (message) {

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from blinker import Namespace
 from flask import current_app
@@ -67,20 +68,39 @@ def write_transaction() -> Iterator[UnitOfWork]:
     """One short write transaction: commit on success, roll back on any exception; after the
     commit, publish what it recorded."""
     unit = UnitOfWork()
+    session = db.session()
     with _process_write_lock:
         # End the read transaction the request may have open, so the write's snapshot is current.
-        db.session.rollback()
+        # What the request already loaded stays loaded (the write re-reads the rows it decides on);
+        # anything changed outside a unit of work is discarded.
+        _end_read_transaction(session)
         _active.unit = unit
         try:
             yield unit
-            db.session.commit()
+            # The rows just written stay as written: the publisher renders them without re-reading.
+            session.expire_on_commit = False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = True
         except BaseException:
-            db.session.rollback()
+            session.rollback()
             raise
         finally:
             _active.unit = None
     if unit.changes:
         publish(unit)
+
+
+def _end_read_transaction(session: Any) -> None:
+    if session.dirty or session.new or session.deleted:
+        session.rollback()
+        return
+    session.expire_on_commit = False
+    try:
+        session.commit()  # nothing to write: only ends the read snapshot
+    finally:
+        session.expire_on_commit = True
 
 
 def publish(unit: UnitOfWork) -> None:

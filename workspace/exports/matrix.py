@@ -33,7 +33,7 @@ from workspace.models import (
     ProposalStatus,
     item_directions,
 )
-from workspace.services.item_fields import COUNT_UNITS
+from workspace.core.item_fields import COUNT_UNITS
 
 LOCAL_KEY_PREFIX = "~"
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from workspace.core.access import require_edit
 from workspace.core.changes import ItemChanged, ThreadChanged, TreeChanged
@@ -27,8 +28,11 @@ from workspace.core.item_fields import (
 )
 from workspace.core.uow import ProposalWrite, UnitOfWork, write_transaction
 from workspace.extensions import db
+from workspace.labels import ITEM_LEVEL
 from workspace.models import (
     CatalogEntry,
+    CatalogLevel,
+    Event,
     ItemLevel,
     Proposal,
     ProposalItem,
@@ -96,12 +100,18 @@ def fresh(model: type, object_id: int) -> Any:
 
 
 def _begin_item_change(actor: User, proposal_id: int, item_id: int) -> tuple[int, ProposalItem]:
-    """First steps of every write on an item: bump the revision, re-check rights on fresh rows."""
+    """First steps of every write on an item: bump the revision, re-check rights on fresh rows
+    (the item, its proposal, the event's phase and its sessions' locks, read again in two queries)."""
     revision_number = bump_revision(proposal_id)
-    require_edit(actor, fresh(Proposal, proposal_id))
-    item = fresh(ProposalItem, item_id)
+    item = db.session.execute(
+        sa.select(ProposalItem)
+        .where(ProposalItem.id == item_id)
+        .options(joinedload(ProposalItem.proposal).joinedload(Proposal.event).selectinload(Event.sessions))
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     if item is None:
         raise ItemGone(_deleted_message(item_id))
+    require_edit(actor, item.proposal)
     return revision_number, item
 
 
@@ -124,7 +134,7 @@ def _tree_change(unit: UnitOfWork, actor: User, proposal: Proposal, revision_num
     )
 
 
-def latest_field_revision(item_id: int, field_name: str) -> Revision | None:
+def _latest(item_id: int, field_name: str) -> Revision | None:
     return db.session.scalar(
         sa.select(Revision)
         .where(Revision.item_id == item_id, Revision.field == field_name)
@@ -149,8 +159,7 @@ def update_field(
 
     Raises ValidationFailed (nothing stored), PermissionDenied, ItemGone, or EditConflict with
     both values and who made the other change. `also` runs inside the same unit of work (e.g. to
-    mark the accepted suggestion); `thread_ids` are threads whose fragment changes with it.
-    """
+    mark the accepted suggestion); `thread_ids` are threads whose fragment changes with it."""
     item = _load_item_for_edit(actor, item_id)
     if not field_applies(item, field_name):
         raise ValidationFailed({field_name: _("This field cannot be changed on this item.")})
@@ -172,14 +181,7 @@ def update_field(
             db.session.rollback()
             return ProposalWrite(proposal_id=proposal_id, revision=revision_number - 1, changed=False)
         if current_text != base_text:
-            raise EditConflict(
-                item_id=item_id,
-                field_name=field_name,
-                base_text=base_text,
-                mine_text=new_text,
-                theirs_text=current_text,
-                their_revision=latest_field_revision(item_id, field_name),
-            )
+            raise EditConflict(item_id, field_name, base_text, new_text, current_text, _latest(item_id, field_name))
         apply_field_value(item, field_name, new_text)
         revision = record_revision(
             actor,
@@ -225,7 +227,6 @@ class NewItem:
 def _validate_new_item(
     proposal: Proposal, request: NewItem
 ) -> tuple[ItemLevel, ProposalItem | None, CatalogEntry | None, str, str]:
-    errors: dict[str, str] = {}
     parent = None
     if request.parent_id is not None:
         parent = db.session.get(ProposalItem, request.parent_id)
@@ -236,50 +237,63 @@ def _validate_new_item(
         level = parent.level.child_level
     else:
         level = ItemLevel.PROGRAM
-    scope = proposal.agency.level.catalog_scope
-    digit = proposal.agency.level.code_level_digit
     existing_codes = {i.code for i in proposal.items if i.code}
     entry = None
     if request.catalog_entry_id is not None:
         entry = db.session.get(CatalogEntry, request.catalog_entry_id)
-        if entry is None or entry.level.value != ITEM_LEVEL_TO_CATALOG[level] or not entry.applies_to_scope(scope):
-            errors["catalog_entry"] = _("Choose an entry of the nomenclature valid for this level.")
-        elif parent is not None and parent_code(entry.code) != parent.code:
-            errors["catalog_entry"] = _("This entry does not belong under %(code)s.", code=parent.code)
-        elif entry.code in existing_codes:
-            errors["catalog_entry"] = _("The proposal already contains %(code)s.", code=entry.code)
+        errors = _catalog_entry_errors(proposal, level, parent, entry, existing_codes)
         name, code = (entry.name, entry.code) if entry is not None else ("", "")
     else:
         name = re.sub(r"[\x00-\x1f\x7f]+", " ", request.name).strip()
         code = request.code.strip()
-        if not name:
-            errors["name"] = _("The name is required.")
-        elif len(name) > 500:
-            errors["name"] = _("At most %(max)d characters.", max=500)
-        if code:
-            pattern = CODE_PATTERN_BY_LEVEL[entry_level_for(level)]
-            if len(code) > 32 or not pattern.match(code):
-                errors["code"] = _("The code does not have the form of a %(level)s code.", level=_level_word(level))
-            elif parent is not None and parent_code(code) != parent.code:
-                errors["code"] = _("The code must start with %(code)s.", code=parent.code)
-            elif level is not ItemLevel.PROGRAM and code.split(".")[3] != digit:
-                errors["code"] = _("The level digit of the code must be %(digit)s for this agency.", digit=digit)
-            elif code in existing_codes:
-                errors["code"] = _("The proposal already contains %(code)s.", code=code)
+        errors = _free_item_errors(proposal, level, parent, name, code, existing_codes)
     if errors:
         raise ValidationFailed(errors)
     return level, parent, entry, name, code
 
 
-def entry_level_for(level: ItemLevel) -> Any:
-    from workspace.models import CatalogLevel
+def _catalog_entry_errors(
+    proposal: Proposal, level: ItemLevel, parent: ProposalItem | None, entry: CatalogEntry | None, existing: set[str]
+) -> dict[str, str]:
+    scope = proposal.agency.level.catalog_scope
+    if entry is None or entry.level.value != ITEM_LEVEL_TO_CATALOG[level] or not entry.applies_to_scope(scope):
+        return {"catalog_entry": _("Choose an entry of the nomenclature valid for this level.")}
+    if parent is not None and parent_code(entry.code) != parent.code:
+        return {"catalog_entry": _("This entry does not belong under %(code)s.", code=parent.code)}
+    if entry.code in existing:
+        return {"catalog_entry": _("The proposal already contains %(code)s.", code=entry.code)}
+    return {}
 
+
+def _free_item_errors(
+    proposal: Proposal, level: ItemLevel, parent: ProposalItem | None, name: str, code: str, existing: set[str]
+) -> dict[str, str]:
+    """An item outside the nomenclature: a name, and a code of the level's form if any."""
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = _("The name is required.")
+    elif len(name) > 500:
+        errors["name"] = _("At most %(max)d characters.", max=500)
+    if not code:
+        return errors
+    digit = proposal.agency.level.code_level_digit
+    pattern = CODE_PATTERN_BY_LEVEL[entry_level_for(level)]
+    if len(code) > 32 or not pattern.match(code):
+        errors["code"] = _("The code does not have the form of a %(level)s code.", level=_level_word(level))
+    elif parent is not None and parent_code(code) != parent.code:
+        errors["code"] = _("The code must start with %(code)s.", code=parent.code)
+    elif level is not ItemLevel.PROGRAM and code.split(".")[3] != digit:
+        errors["code"] = _("The level digit of the code must be %(digit)s for this agency.", digit=digit)
+    elif code in existing:
+        errors["code"] = _("The proposal already contains %(code)s.", code=code)
+    return errors
+
+
+def entry_level_for(level: ItemLevel) -> CatalogLevel:
     return CatalogLevel(ITEM_LEVEL_TO_CATALOG[level])
 
 
 def _level_word(level: ItemLevel) -> str:
-    from workspace.labels import ITEM_LEVEL
-
     return str(ITEM_LEVEL[level]).lower()
 
 
@@ -396,8 +410,12 @@ def move_item(actor: User, item_id: int, direction: str) -> ProposalWrite:
 
 
 def item_or_gone(item_id: int) -> ProposalItem:
-    """The item, or ItemGone saying who deleted it."""
-    item = db.session.get(ProposalItem, item_id)
+    """The item with its proposal and event (one query), or ItemGone saying who deleted it."""
+    item = db.session.execute(
+        sa.select(ProposalItem)
+        .where(ProposalItem.id == item_id)
+        .options(joinedload(ProposalItem.proposal).joinedload(Proposal.event))
+    ).scalar_one_or_none()
     if item is None:
         raise ItemGone(_deleted_message(item_id))
     return item

@@ -22,8 +22,8 @@ from workspace.extensions import db
 from workspace.fragments import render
 from workspace.fragments.proposals import history_html, tree_html
 from workspace.models import CatalogLevel, ItemLevel, NationalDirection, Proposal, ProposalItem, Revision
+from workspace.queries.catalog import entries_for
 from workspace.services import editing
-from workspace.services.catalog import entries_for
 from workspace.views.replies import is_htmx, retarget_errors, write_reply
 
 blueprint = Blueprint("editing", __name__)
