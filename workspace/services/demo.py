@@ -36,7 +36,8 @@ from workspace.models import (
     SessionStatus,
     User,
 )
-from workspace.services.catalog import entries_for, import_catalog, import_national_directions
+from workspace.queries.catalog import entries_for
+from workspace.services.catalog import import_catalog, import_national_directions
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_EVENT_SLUG = "rakor-kesbangpol-kalbar-2023"

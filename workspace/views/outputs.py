@@ -1,6 +1,9 @@
 """What the agencies take home: matrix, national directions, berita acara, export and import.
 
-Thin: parse the request, check the permission, call exports/ or services.importing, render.
+Thin: `@access` loads the event or proposal and refuses before the request is read; exports/
+computes, services.importing validates and writes; service errors answer through the one error
+handler (views/errors.py), except an import the file keeps from going through, which answers with
+the import preview saying why (its row errors, or the new preview of a proposal changed meanwhile).
 """
 
 from __future__ import annotations
@@ -8,56 +11,76 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from workspace.core.access import access, by_id
+from workspace.core.errors import NotFound, PermissionDenied, ValidationFailed
 from workspace.core.permissions import can_export_event, can_export_proposal, can_view_proposal, is_proposal_owner
 from workspace.exports.directions import directions_overview
 from workspace.exports.matrix import MatrixFilters, build_matrix, items_in_cell, row_code
 from workspace.exports.minutes import build_minutes, minutes_pdf
 from workspace.exports.spreadsheet import XLSX_MEDIA_TYPE, proposals_csv, proposals_xlsx
 from workspace.extensions import db
-from workspace.models import Event, NationalDirection, Proposal, ProposalStatus, Session
-from workspace.queries import proposals as proposal_service
+from workspace.models import Event, Proposal, ProposalStatus, Session
+from workspace.queries import proposals as proposal_queries
+from workspace.queries.catalog import national_directions
 from workspace.services import importing
-from workspace.services.editing import require_edit
-from workspace.services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
-from workspace.views.access import access
-from workspace.views.editing import is_htmx
-from workspace.views.helpers import download, event_for_viewer, get_or_404, proposal_for_viewer, require
+from workspace.views.helpers import download, get_or_404
+from workspace.views.replies import is_htmx, retarget_errors
 
 blueprint = Blueprint("outputs", __name__)
 
 MAX_IMPORT_BYTES = 4 * 1024 * 1024
 
+by_event = by_id(Event, "event_id", "event")
 
-def _directions() -> list[NationalDirection]:
-    return list(db.session.scalars(db.select(NationalDirection).order_by(NationalDirection.number)))
+
+def proposal_tree(arguments: dict[str, Any]) -> tuple[str, Proposal]:
+    """The route's proposal with its whole tree (an export writes every item)."""
+    proposal = proposal_queries.load_proposal_tree(arguments["proposal_id"])
+    if proposal is None:
+        raise NotFound(_("The page or data you are looking for does not exist."))
+    return "proposal", proposal
+
+
+def visible_proposal(arguments: dict[str, Any]) -> tuple[str, Proposal]:
+    """The route's proposal; someone who may not even see it is refused (403) before the rule's
+    own reason, as every output of an event refuses outsiders."""
+    proposal = db.session.get(Proposal, arguments["proposal_id"])
+    if proposal is None:
+        raise NotFound(_("The page or data you are looking for does not exist."))
+    if not can_view_proposal(current_user, proposal):
+        raise PermissionDenied(_("You do not have the right to open this page or do this."))
+    return "proposal", proposal
+
+
+def _actor() -> Any:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 @blueprint.route("/rakor/<int:event_id>/keluaran")
-@access("event")
+@access("event", load=by_event)
 @login_required
-def index(event_id: int) -> str:
-    event = event_for_viewer(event_id)
-    proposals = proposal_service.list_proposals(event, proposal_service.ProposalFilters())
+def index(event_id: int, event: Event) -> str:
+    proposals = proposal_queries.list_proposals(event, proposal_queries.ProposalFilters())
     return render_template(
         "outputs/index.html",
         event=event,
         can_export_event=can_export_event(current_user, event),
         exportable=[p for p in proposals if can_export_proposal(current_user, p)],
         own=[p for p in proposals if is_proposal_owner(current_user, p)],
-        sessions=[s for s in event.sessions],
+        sessions=list(event.sessions),
     )
 
 
 @blueprint.route("/rakor/<int:event_id>/matriks")
-@access("event")
+@access("event", load=by_event)
 @login_required
-def matrix(event_id: int) -> str:
-    event = event_for_viewer(event_id)
+def matrix(event_id: int, event: Event) -> str:
     filters = MatrixFilters.from_args(request.args)
     template = "outputs/_matrix.html" if is_htmx() else "outputs/matrix.html"
     return render_template(
@@ -65,17 +88,16 @@ def matrix(event_id: int) -> str:
         event=event,
         matrix=build_matrix(event, filters),
         filters=filters,
-        programs=proposal_service.program_choices(),
-        directions=_directions(),
+        programs=proposal_queries.program_choices(),
+        directions=national_directions(),
         statuses=list(ProposalStatus),
     )
 
 
 @blueprint.route("/rakor/<int:event_id>/matriks/sel")
-@access("event")
+@access("event", load=by_event)
 @login_required
-def matrix_cell(event_id: int) -> str:
-    event = event_for_viewer(event_id)
+def matrix_cell(event_id: int, event: Event) -> str:
     filters = MatrixFilters.from_args(request.args)
     row_key = request.args.get("baris", "")[:600]
     region_code = request.args.get("wilayah", "")[:10]
@@ -98,10 +120,9 @@ def matrix_cell(event_id: int) -> str:
 
 
 @blueprint.route("/rakor/<int:event_id>/amanat-presiden")
-@access("event")
+@access("event", load=by_event)
 @login_required
-def directions(event_id: int) -> str:
-    event = event_for_viewer(event_id)
+def directions(event_id: int, event: Event) -> str:
     template = "outputs/_directions.html" if is_htmx() else "outputs/directions.html"
     return render_template(template, event=event, overview=directions_overview(event))
 
@@ -119,10 +140,9 @@ def _minutes_session(event: Event) -> Session | None:
 
 
 @blueprint.route("/rakor/<int:event_id>/berita-acara")
-@access("event")
+@access("event", load=by_event)
 @login_required
-def minutes(event_id: int) -> str:
-    event = event_for_viewer(event_id)
+def minutes(event_id: int, event: Event) -> str:
     session = _minutes_session(event)
     return render_template(
         "outputs/minutes.html", event=event, minutes=build_minutes(event, session), sessions=event.sessions
@@ -130,10 +150,9 @@ def minutes(event_id: int) -> str:
 
 
 @blueprint.route("/rakor/<int:event_id>/berita-acara.pdf")
-@access("event")
+@access("event", load=by_event)
 @login_required
-def minutes_download(event_id: int) -> Response:
-    event = event_for_viewer(event_id)
+def minutes_download(event_id: int, event: Event) -> Response:
     document = build_minutes(event, _minutes_session(event))
     return download(minutes_pdf(document), "application/pdf", document.filename)
 
@@ -145,23 +164,16 @@ def _spreadsheet(event: Event, proposals: list[Proposal], stem: str, kind: str) 
 
 
 @blueprint.route("/rakor/<int:event_id>/ekspor.<any(xlsx, csv):kind>")
-@access("exporter")
+@access("exporter", load=by_event)
 @login_required
-def export_event(event_id: int, kind: str) -> Response:
-    event = event_for_viewer(event_id)
-    require(can_export_event(current_user, event))
-    return _spreadsheet(event, proposal_service.load_event_trees(event), f"renja-{event.slug}", kind)
+def export_event(event_id: int, kind: str, event: Event) -> Response:
+    return _spreadsheet(event, proposal_queries.load_event_trees(event), f"renja-{event.slug}", kind)
 
 
 @blueprint.route("/usulan/<int:proposal_id>/ekspor.<any(xlsx, csv):kind>")
-@access("proposal-exporter")
+@access("proposal-exporter", load=proposal_tree)
 @login_required
-def export_proposal(proposal_id: int, kind: str) -> Response:
-    proposal = proposal_service.load_proposal_tree(proposal_id)
-    if proposal is None:
-        abort(404)
-    require(can_view_proposal(current_user, proposal))
-    require(can_export_proposal(current_user, proposal))
+def export_proposal(proposal_id: int, kind: str, proposal: Proposal) -> Response:
     stem = "renja-" + re.sub(r"[^a-z0-9]+", "-", proposal.agency.short_name.lower()).strip("-")
     return _spreadsheet(proposal.event, [proposal], f"{stem}-{proposal.plan_year}", kind)
 
@@ -169,19 +181,36 @@ def export_proposal(proposal_id: int, kind: str) -> Response:
 # ---- Import ----------------------------------------------------------------------------------
 
 
-def _import_page(proposal: Proposal, **context: object) -> tuple[str, int]:
-    status = int(context.pop("status", 200))  # type: ignore[call-overload]
+def _import_target(**_arguments: Any) -> str:
+    """A refusal of an import step answers inside the preview's place, which stays for the next try."""
+    return "#import-preview"
+
+
+def _import_page(proposal: Proposal, status: int = 200, **context: object) -> tuple[str, int]:
     template = "outputs/_import_preview.html" if is_htmx() else "outputs/import.html"
     return render_template(template, proposal=proposal, event=proposal.event, **context), status
 
 
+def _refused_import(proposal: Proposal, invalid: ValidationFailed) -> tuple[str, int]:
+    """The preview again, saying why the file does not go through: every row error, or the file's."""
+    if isinstance(invalid, importing.ImportInvalid):
+        return _import_page(proposal, invalid.status, plan=invalid.plan)
+    return _import_page(proposal, invalid.status, error=invalid.message)
+
+
+def _encoded(content: bytes) -> str:
+    return base64.b64encode(content).decode("ascii")
+
+
 @blueprint.route("/usulan/<int:proposal_id>/impor")
-@access("proposal-editor")
+@access("proposal-editor", load=visible_proposal)
 @login_required
-def import_form(proposal_id: int) -> tuple[str, int]:
-    proposal = proposal_for_viewer(proposal_id)
-    require(is_proposal_owner(current_user, proposal))
+def import_form(proposal_id: int, proposal: Proposal) -> tuple[str, int]:
     return render_template("outputs/import.html", proposal=proposal, event=proposal.event), 200
+
+
+def _too_large() -> ValidationFailed:
+    return ValidationFailed({"file": _("The file is larger than %(size)s MB.", size=MAX_IMPORT_BYTES // 1024 // 1024)})
 
 
 def _uploaded() -> tuple[bytes, str]:
@@ -189,9 +218,7 @@ def _uploaded() -> tuple[bytes, str]:
     if "content" in request.form:
         encoded = request.form["content"]
         if len(encoded) > (MAX_IMPORT_BYTES * 4) // 3 + 4:
-            raise ValidationFailed(
-                {"file": _("The file is larger than %(size)s MB.", size=MAX_IMPORT_BYTES // 1024 // 1024)}
-            )
+            raise _too_large()
         try:
             content = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
@@ -202,87 +229,57 @@ def _uploaded() -> tuple[bytes, str]:
         raise ValidationFailed({"file": _("Choose an XLSX or CSV file exported from Sinergi.")})
     content = upload.read(MAX_IMPORT_BYTES + 1)
     if len(content) > MAX_IMPORT_BYTES:
-        raise ValidationFailed(
-            {"file": _("The file is larger than %(size)s MB.", size=MAX_IMPORT_BYTES // 1024 // 1024)}
-        )
+        raise _too_large()
     return content, upload.filename
 
 
-def _import_failure(proposal: Proposal, error: ServiceError) -> tuple[str, int]:
-    status = {PermissionDenied: 403, NotFound: 404}.get(type(error), 422)
-    if isinstance(error, importing.ImportInvalid):
-        return _import_page(proposal, plan=error.plan, status=422)
-    return _import_page(proposal, error=error.message, status=status)
-
-
 @blueprint.route("/usulan/<int:proposal_id>/impor", methods=["POST"])
-@access("proposal-editor")
+@retarget_errors(_import_target)
+@access("proposal-editor", load=visible_proposal)
 @login_required
-def import_preview(proposal_id: int) -> tuple[str, int]:
-    proposal = proposal_for_viewer(proposal_id)
+def import_preview(proposal_id: int, proposal: Proposal) -> tuple[str, int]:
+    delete_missing = bool(request.form.get("delete_missing"))
     try:
-        require_edit(current_user, proposal)  # refused before the upload is read
         content, filename = _uploaded()
-        plan = importing.plan_import(
-            current_user, proposal_id, content, filename, delete_missing=bool(request.form.get("delete_missing"))
-        )
-    except ServiceError as error:
-        return _import_failure(proposal, error)
-    return _import_page(
-        proposal,
-        plan=plan,
-        content=base64.b64encode(content).decode("ascii"),
-        filename=filename,
-        status=200 if plan.ok else 422,
-    )
+        plan = importing.plan_import(_actor(), proposal_id, content, filename, delete_missing=delete_missing)
+    except ValidationFailed as invalid:
+        return _refused_import(proposal, invalid)
+    status = 200 if plan.ok else 422
+    return _import_page(proposal, status, plan=plan, content=_encoded(content), filename=filename)
 
 
 @blueprint.route("/usulan/<int:proposal_id>/impor/terapkan", methods=["POST"])
-@access("proposal-editor")
+@retarget_errors(_import_target)
+@access("proposal-editor", load=visible_proposal)
 @login_required
-def import_apply(proposal_id: int) -> object:
-    proposal = proposal_for_viewer(proposal_id)
-    try:
-        require_edit(current_user, proposal)
-    except ServiceError as error:
-        return _import_failure(proposal, error)
+def import_apply(proposal_id: int, proposal: Proposal) -> Any:
     revision = request.form.get("revision", "")
     if not re.fullmatch(r"[0-9]{1,12}", revision):
         abort(400)
+    delete_missing = bool(request.form.get("delete_missing"))
     try:
         content, filename = _uploaded()
-        plan, result = importing.apply_import(
-            current_user,
-            proposal_id,
-            content,
-            filename,
-            expected_revision=int(revision),
-            delete_missing=bool(request.form.get("delete_missing")),
+        counts, write = importing.apply_import(
+            _actor(), proposal_id, content, filename, expected_revision=int(revision), delete_missing=delete_missing
         )
     except importing.ImportStale as stale:
-        fresh_plan = importing.plan_import(
-            current_user, proposal_id, content, filename, delete_missing=bool(request.form.get("delete_missing"))
-        )
+        # Changed since the preview: the new preview, to check and confirm again.
+        fresh_plan = importing.plan_import(_actor(), proposal_id, content, filename, delete_missing=delete_missing)
         return _import_page(
-            proposal,
-            plan=fresh_plan,
-            content=base64.b64encode(content).decode("ascii"),
-            filename=filename,
-            error=stale.message,
-            status=409,
+            proposal, stale.status, plan=fresh_plan, content=_encoded(content), filename=filename, error=stale.message
         )
-    except ServiceError as error:
-        return _import_failure(proposal, error)
+    except ValidationFailed as invalid:
+        return _refused_import(proposal, invalid)
     flash(
         _(
             "Import applied: %(created)d items added, %(updated)d items changed, %(deleted)d removed.",
-            created=len(plan.created),
-            updated=len(plan.updated),
-            deleted=len(plan.deleted),
+            created=counts.created,
+            updated=counts.updated,
+            deleted=counts.deleted,
         ),
         "success",
     )
     target = url_for("proposals.detail", proposal_id=proposal_id)
     if is_htmx():
-        return "", 204, {"HX-Redirect": target, "X-Sinergi-Revision": str(result.revision)}
+        return "", 204, {"HX-Redirect": target, "X-Sinergi-Revision": str(write.revision)}
     return redirect(target)
