@@ -107,7 +107,7 @@ def _init_web(app: Flask) -> None:
 
     def select_locale() -> str:
         chosen = session.get("locale") if has_request_context() else None
-        if chosen in app.config["LANGUAGES"]:
+        if isinstance(chosen, str) and chosen in app.config["LANGUAGES"]:
             return chosen
         return app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -167,11 +167,13 @@ def _init_realtime(app: Flask) -> None:
     allowed_origins = app.config.get("SOCKETIO_ALLOWED_ORIGINS") or None
     socketio.init_app(
         app,
-        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+        # None (not set): Flask-SocketIO picks the mode, and the stubs leave None out. Passed even
+        # then, as init_app keeps the options of the previous app created (the tests create many).
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),  # type: ignore[arg-type]
         message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
         channel=f"{app.config['SINERGI_REDIS_NAMESPACE']}-socketio",
-        # None: only the app's own origin may connect (no wildcard CORS).
-        cors_allowed_origins=allowed_origins,
+        # None: only the app's own origin may connect (no wildcard CORS); the stubs leave None out.
+        cors_allowed_origins=allowed_origins,  # type: ignore[arg-type]
         max_http_buffer_size=64 * 1024,
         # One connection's events are handled in the order they were sent: a focus and the blur
         # right after it must not race (on PostgreSQL the focus's query yields, and a late focus

@@ -29,7 +29,7 @@ class Memo:
     def get(self, key: Hashable, load: Callable[[], T]) -> T:
         if key not in self._values:
             self._values[key] = load()
-        return self._values[key]  # type: ignore[no-any-return]
+        return self._values[key]
 
 
 _RENDERERS: list[tuple[re.Pattern[str], Renderer]] = []

@@ -20,7 +20,13 @@ _buckets: dict[str, list[float]] = {}
 
 
 def sid() -> str:
-    return request.sid  # type: ignore[attr-defined,no-any-return]
+    return request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO on a socket event's request
+
+
+def server() -> Any:
+    """This process's python-socketio Server (None until `init_app`). Flask-SocketIO's stubs leave
+    the attribute out (private), and python-socketio is untyped."""
+    return socketio.server  # type: ignore[attr-defined]
 
 
 def register(login_token: str, user_id: int) -> None:
@@ -49,14 +55,14 @@ def disconnect_login(token: str | None) -> None:
         return
     for socket_id, login in list(_socket_logins.items()):
         if login == token:
-            socketio.server.disconnect(socket_id, namespace="/")
+            server().disconnect(socket_id, namespace="/")
 
 
 def disconnect_user(user_id: int, keep: str | None = None) -> None:
     """Close this process's sockets of a person (deactivated, or a new password), but `keep`'s."""
     for socket_id, login in list(_socket_logins.items()):
         if _socket_users.get(socket_id) == user_id and login != keep:
-            socketio.server.disconnect(socket_id, namespace="/")
+            server().disconnect(socket_id, namespace="/")
 
 
 def rate_limited(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,7 +81,7 @@ def rate_limited(handler: Callable[..., Any]) -> Callable[..., Any]:
         if bucket[0] < 1:
             bucket[2] += 1
             if bucket[2] > burst:
-                socketio.server.disconnect(sid(), namespace="/")
+                server().disconnect(sid(), namespace="/")
             return refusal("rate_limited")
         bucket[0] -= 1
         bucket[2] = 0

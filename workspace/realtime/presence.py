@@ -104,6 +104,12 @@ def as_payload(entries: list[Viewer] | list[Focus]) -> list[dict]:
     return [asdict(entry) for entry in entries]
 
 
+def _text(value: bytes | str) -> str:
+    """A key or member as Redis answered it: bytes (the client does not decode responses), though
+    the client's types allow str too."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class RedisPresence:
     """Presence shared by every server process through Redis.
 
@@ -137,7 +143,7 @@ class RedisPresence:
 
     def _entries(self, kind: str, room: str) -> dict[str, dict]:
         raw = self.redis.hgetall(self._key(kind, room))
-        entries = {sid.decode(): json.loads(value) for sid, value in raw.items()}
+        entries = {_text(sid): json.loads(value) for sid, value in raw.items()}
         alive = self._alive({entry["process"] for entry in entries.values()})
         dead = [sid for sid, entry in entries.items() if entry["process"] not in alive]
         if dead:
@@ -160,7 +166,7 @@ class RedisPresence:
         pipeline.execute()
 
     def rooms_of(self, sid: str) -> list[str]:
-        return sorted(room.decode() for room in self.redis.smembers(self._key("sid-rooms", sid)))
+        return sorted(_text(room) for room in self.redis.smembers(self._key("sid-rooms", sid)))
 
     def is_in(self, room: str, sid: str) -> bool:
         return bool(self.redis.hexists(self._key("members", room), sid))
@@ -188,7 +194,7 @@ class RedisPresence:
         """Rooms that still list sockets of a process that is gone (their entries are removed)."""
         changed = []
         for raw_room in self.redis.smembers(self._key("rooms")):
-            room = raw_room.decode()
+            room = _text(raw_room)
             before = self.redis.hlen(self._key("members", room)) + self.redis.hlen(self._key("focus", room))
             members = self._entries("members", room)
             focus = self._entries("focus", room)

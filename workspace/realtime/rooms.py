@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app, session
 from flask_socketio import join_room, leave_room
 
-from workspace.extensions import socketio
+from workspace.realtime.connections import server
 
 
 def proposal_room(proposal_id: int) -> str:
@@ -36,7 +36,9 @@ def localized(room: str, locale: str) -> str:
 def socket_locale() -> str:
     """The language of the page that opened this socket (the sign-in's choice)."""
     chosen = session.get("locale")
-    return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if isinstance(chosen, str) and chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def join(room: str) -> None:
@@ -53,7 +55,8 @@ def languages_in(room: str) -> list[str]:
     """The languages someone in the room reads. With several processes (a message queue) the
     other processes' sockets are not visible here: then every configured language."""
     configured = list(current_app.config["LANGUAGES"])
-    if current_app.config.get("SOCKETIO_MESSAGE_QUEUE") or socketio.server is None:
+    socket_server = server()
+    if current_app.config.get("SOCKETIO_MESSAGE_QUEUE") or socket_server is None:
         return configured
-    rooms = socketio.server.manager.rooms.get("/", {})
+    rooms = socket_server.manager.rooms.get("/", {})
     return [locale for locale in configured if rooms.get(localized(room, locale))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -27,7 +27,7 @@ from workspace.core.item_fields import (
     parse_field_value,
 )
 from workspace.core.uow import ProposalWrite, UnitOfWork, write_transaction
-from workspace.extensions import db
+from workspace.extensions import Model, db
 from workspace.labels import ITEM_LEVEL
 from workspace.models import (
     CatalogEntry,
@@ -39,7 +39,7 @@ from workspace.models import (
     Revision,
     User,
 )
-from workspace.services.catalog import CODE_PATTERN_BY_LEVEL, parent_code
+from workspace.queries.catalog import CODE_PATTERN_BY_LEVEL, parent_code
 from workspace.services.changes import bump_revision, record_revision
 
 ITEM_LEVEL_TO_CATALOG = {
@@ -93,9 +93,12 @@ def _load_item_for_edit(actor: User, item_id: int) -> ProposalItem:
     return item
 
 
-def fresh(model: type, object_id: int) -> Any:
+def fresh(model: type[Model], object_id: int) -> Any:
+    """The `model` row whose `id` is `object_id` read again from the database, over whatever the
+    session holds (None if it is gone)."""
+    id_column = sa.inspect(model).columns["id"]
     return db.session.execute(
-        sa.select(model).where(model.id == object_id).execution_options(populate_existing=True)
+        sa.select(model).where(id_column == object_id).execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
 
@@ -141,6 +144,15 @@ def _latest(item_id: int, field_name: str) -> Revision | None:
         .order_by(Revision.id.desc())
         .limit(1)
     )
+
+
+class _ProposalStamp(TypedDict):
+    """The fields every change of one proposal write shares (see core.changes.ProposalChange)."""
+
+    proposal_id: int
+    event_id: int
+    revision: int
+    actor_id: int
 
 
 def update_field(
@@ -197,7 +209,7 @@ def update_field(
         )
         if also is not None:
             also()
-        common = {"proposal_id": proposal_id, "event_id": event_id, "revision": revision_number, "actor_id": actor.id}
+        common = _ProposalStamp(proposal_id=proposal_id, event_id=event_id, revision=revision_number, actor_id=actor.id)
         unit.record(ItemChanged(**common, revision_ids=(revision.id,), item_id=item_id, field=field_name))
         if thread_ids:
             unit.record(ThreadChanged(**common, thread_ids=tuple(thread_ids)))

@@ -69,7 +69,7 @@ def address_and_username() -> str:
 @access("public")
 @limiter.limit(login_rate_limit, key_func=address_and_username, methods=["POST"])
 @limiter.limit(login_address_rate_limit, methods=["POST"])
-def login() -> str | Response:
+def login() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("events.index"))
     form = LoginForm()

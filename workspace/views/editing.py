@@ -124,7 +124,7 @@ def update(item_id: int, field: str, item: ProposalItem) -> Any:
 
 
 def _actor() -> Any:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 def _conflict_response(conflict: editing.EditConflict) -> tuple[str, int, dict[str, str]]:
