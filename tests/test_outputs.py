@@ -504,3 +504,30 @@ def test_outputs_are_refused_to_anonymous_and_to_people_of_another_event(
     outsider = login_as(sync.outsider)
     for path in paths:
         assert outsider.get(path).status_code == 403, path
+
+
+def test_an_organiser_catalogue_import_makes_the_event_views_refetch_once(loose_app: Flask, loose_world) -> None:
+    """The matrix and the directions are built from the nomenclature: an organiser's import tells
+    the event's room (once, after the commit); a refused file and an import from the command
+    line, which belongs to no event, tell nobody."""
+    from tests.conftest import login
+    from workspace.extensions import socketio
+    from workspace.services import catalog
+
+    world = loose_world
+    watcher_http = loose_app.test_client()
+    login(watcher_http, world.organiser.username)
+    watcher = socketio.test_client(loose_app, flask_test_client=watcher_http)
+    assert watcher.emit("event:join", {"event_id": world.event.id}, callback=True)["ok"]
+    watcher.get_received()
+    header = "kode,tingkat,nama,berlaku_untuk,indikator_contoh,satuan,status_sumber\n"
+    good = header + "8,urusan,UNSUR PEMERINTAHAN UMUM,both,,,verified\n"
+    with loose_app.test_request_context():
+        assert not catalog.import_catalog((header + "8.x,urusan,SALAH,both,,,verified\n").encode(), world.event.id).ok
+        assert watcher.get_received() == []
+        assert catalog.import_catalog(good.encode(), event_id=world.event.id).created == 1
+        signals = [e["args"][0] for e in watcher.get_received() if e["name"] == "event:proposal-changed"]
+        assert signals == [{"proposal_id": None, "revision": None}]
+        assert catalog.import_catalog(good.replace("UMUM", "UMUM (BARU)").encode()).updated == 1
+        assert watcher.get_received() == []
+    watcher.disconnect()

@@ -59,7 +59,7 @@ def visible_proposal(arguments: dict[str, Any]) -> tuple[str, Proposal]:
 
 
 def _actor() -> Any:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 @blueprint.route("/rakor/<int:event_id>/keluaran")
