@@ -11,12 +11,12 @@ transaction, and records who did what in the audit. One module per feature:
 - `join_codes`: one-time join codes (hashed, expiring with the event, reissued to reset a
   forgotten password), their redemption, and the password set after it
 - `audit`: recording and reading the organiser's audit
-- `_common`: the organiser check, one-line text validation
+- `_common`: the organiser check, one-line text validation, `people_changed()`
 
 The public names are re-exported here for callers that import them from the package.
 """
 
-from workspace.services.onboarding._common import require_organiser
+from workspace.services.onboarding._common import people_changed, require_organiser
 from workspace.services.onboarding.agencies import active_agencies, save_agency, set_agency_active
 from workspace.services.onboarding.audit import audit_log, record_audit, record_catalog_import
 from workspace.services.onboarding.event import event_end, update_event
@@ -78,6 +78,7 @@ __all__ = [
     "normalise_agency_name",
     "normalise_code",
     "organises_every_event_of",
+    "people_changed",
     "people_of",
     "plan_people_import",
     "record_audit",

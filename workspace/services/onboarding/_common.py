@@ -1,5 +1,5 @@
-"""What every onboarding feature shares: the organiser check and the validation of one line of
-text."""
+"""What every onboarding feature shares: the organiser check, the validation of one line of text,
+and the one place that tells the fragment cache that people or agencies changed."""
 
 from __future__ import annotations
 
@@ -30,3 +30,14 @@ def text_field(errors: dict[str, str], name: str, raw: Any, limit: int, required
     elif len(text) > limit:
         errors[name] = _("At most %(max)d characters.", max=limit)
     return text
+
+
+def people_changed(event: Event) -> None:
+    """Names, agencies or roles of this event's people changed: the cached discussions and histories
+    that show them are versioned again (this process at its next render, the others within two
+    seconds). Every write that changes a person or an agency calls it once, inside its transaction;
+    `event` is the event whose rooms show them, for when this becomes a change published after the
+    commit."""
+    from workspace.fragments.cache import people_changed as version_people_again
+
+    version_people_again()

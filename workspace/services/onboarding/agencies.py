@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from workspace.extensions import db
 from workspace.models import Agency, AgencyKind, AgencyLevel, Event, User, event_agencies
 from workspace.services.errors import PermissionDenied, ValidationFailed
-from workspace.services.onboarding._common import one_line, require_organiser, text_field
+from workspace.services.onboarding._common import one_line, people_changed, require_organiser, text_field
 from workspace.services.onboarding.audit import record_audit
 from workspace.services.transactions import write_transaction
 
@@ -64,6 +64,7 @@ def _add_agency(actor: User, event: Event, same_name: Agency | None, values: dic
     event.agencies.append(agency)
     db.session.flush()
     record_audit(actor, event, "agency.add", f"agency:{agency.id}", agency.name)
+    people_changed(event)
     return agency
 
 
@@ -79,6 +80,7 @@ def _update_agency(
         setattr(agency, name, value)
     if changes:
         record_audit(actor, event, "agency.update", f"agency:{agency.id}", "; ".join(str(c) for c in changes))
+        people_changed(event)
     return agency
 
 
@@ -121,6 +123,7 @@ def set_agency_active(actor: User, event_id: int, agency_id: int, active: bool) 
             record_audit(
                 actor, event, "agency.activate" if active else "agency.deactivate", f"agency:{agency.id}", agency.name
             )
+            people_changed(event)
     return agency
 
 

@@ -14,9 +14,6 @@ from workspace.services.transactions import write_transaction
 
 def record_audit(actor: User | None, event: Event | None, action: str, target: str, detail: str = "") -> None:
     """One line of the organiser's audit, inside the caller's transaction."""
-    from workspace.fragments.cache import people_changed
-
-    people_changed()  # names may change: this process looks again
     db.session.add(
         AuditEntry(
             event_id=event.id if event else None,

@@ -17,7 +17,7 @@ from workspace.extensions import db
 from workspace.models import Agency, Comment, Event, LoginSession, Membership, Revision, Role, User
 from workspace.models.base import utcnow
 from workspace.services.errors import PermissionDenied, ValidationFailed
-from workspace.services.onboarding._common import one_line, require_organiser, text_field
+from workspace.services.onboarding._common import one_line, people_changed, require_organiser, text_field
 from workspace.services.onboarding.audit import record_audit
 from workspace.services.transactions import write_transaction
 
@@ -233,6 +233,7 @@ def save_person(actor: User, event_id: int, user_id: int | None, form: dict[str,
         if changes:
             action = "person.create" if changes == ["created"] else "person.update"
             record_audit(actor, event, action, f"user:{user.id}", f"{user.name}: " + "; ".join(changes))
+            people_changed(event)
     return user
 
 
@@ -251,6 +252,7 @@ def set_person_active(actor: User, event_id: int, user_id: int, active: bool) ->
             record_audit(
                 actor, event, "person.activate" if active else "person.deactivate", f"user:{user.id}", user.name
             )
+            people_changed(event)
     if not active:
         from workspace.realtime.handlers import disconnect_user
 

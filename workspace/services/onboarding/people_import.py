@@ -17,7 +17,7 @@ from workspace.exports.spreadsheet import SheetRow, TooManyRows, UnreadableFile,
 from workspace.extensions import db
 from workspace.models import Agency, Event, Membership, Role, User
 from workspace.services.errors import ValidationFailed
-from workspace.services.onboarding._common import require_organiser
+from workspace.services.onboarding._common import people_changed, require_organiser
 from workspace.services.onboarding.audit import record_audit
 from workspace.services.onboarding.people import (
     CONTACT_DETAILS,
@@ -371,4 +371,5 @@ def apply_people_import(actor: User, event_id: int, content: bytes, filename: st
             f"event:{event.id}",
             f"{filename[:100]}: {created} baru, {updated} diubah, {plan.unchanged} tetap",
         )
+        people_changed(event)
     return plan
