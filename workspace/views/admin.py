@@ -395,7 +395,7 @@ def import_catalog(event_id: int) -> object:
     if not data or len(data) > MAX_LIST_BYTES:
         result = catalog.CatalogImportResult(errors=[catalog.RowError(0, _("Choose a CSV file of at most 2 MB."))])
         return _catalog_page(event, result, 422)
-    result = catalog.import_catalog(data)
+    result = catalog.import_catalog(data, event_id=event.id)
     if result.ok:
         onboarding.audit.record_catalog_import(current_user, event, upload.filename or "", result)
         flash(
