@@ -7,7 +7,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from workspace.core.changes import PeopleChanged
 from workspace.core.permissions import can_manage_event
+from workspace.core.uow import record
 from workspace.models import Event, User
 from workspace.services.errors import PermissionDenied
 from workspace.services.item_fields import clean_text
@@ -33,11 +35,8 @@ def text_field(errors: dict[str, str], name: str, raw: Any, limit: int, required
 
 
 def people_changed(event: Event) -> None:
-    """Names, agencies or roles of this event's people changed: the cached discussions and histories
-    that show them are versioned again (this process at its next render, the others within two
-    seconds). Every write that changes a person or an agency calls it once, inside its transaction;
-    `event` is the event whose rooms show them, for when this becomes a change published after the
-    commit."""
-    from workspace.fragments.cache import people_changed as version_people_again
-
-    version_people_again()
+    """Names, agencies or roles of this event's people changed: after the commit the publisher
+    versions the cached discussions and histories that show them again (this process at its next
+    render, the others within two seconds). Every write that changes a person or an agency calls it
+    once, inside its transaction."""
+    record(PeopleChanged(event_id=event.id))

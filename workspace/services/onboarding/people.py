@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from workspace.core.changes import SignInsEnded
+from workspace.core.uow import record
 from workspace.extensions import db
 from workspace.models import Agency, Comment, Event, LoginSession, Membership, Revision, Role, User
 from workspace.models.base import utcnow
@@ -253,17 +255,15 @@ def set_person_active(actor: User, event_id: int, user_id: int, active: bool) ->
                 actor, event, "person.activate" if active else "person.deactivate", f"user:{user.id}", user.name
             )
             people_changed(event)
-    if not active:
-        from workspace.realtime.handlers import disconnect_user
-
-        disconnect_user(user_id)  # this process's sockets now; other processes' at their next sweep
     return user
 
 
 def _end_sign_ins(user: User) -> None:
-    """Their sign-ins end now, and with them their live sockets (after the commit)."""
+    """Their sign-ins end now, and with them their live sockets after the commit (this process's
+    at once, other processes' at their next sweep)."""
     db.session.execute(
         sa.update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
+    record(SignInsEnded(user_id=user.id))
