@@ -392,6 +392,12 @@ def test_comment_broadcast_carries_the_thread_counts_and_revision(loose_app: Fla
     watcher.disconnect()
 
 
+def switch_phase(client: FlaskClient, world: World, phase: str) -> int:
+    """The phase switch of the event's home page: a plain form."""
+    token = csrf_token_of(client, "/")
+    return client.post(f"/rakor/{world.event.id}/fase", data={"phase": phase, "csrf_token": token}).status_code
+
+
 def test_review_phase_verdicts_and_changes_since_review(world: World, clients: dict) -> None:
     item = first_sub(world)
     verdict_url = f"/usulan/{world.proposal.id}/putusan"
@@ -399,20 +405,7 @@ def test_review_phase_verdicts_and_changes_since_review(world: World, clients: d
     assert htmx_post(clients["reviewer"], verdict_url, {"verdict": "approved"}).status_code == 403  # not yet
     assert stored_state() == before
     # Only organisers switch the phase.
-    csrf = csrf_token_of(clients["reviewer"], "/")
-    assert (
-        clients["reviewer"]
-        .post(f"/rakor/{world.event.id}/fase", data={"phase": "review", "csrf_token": csrf})
-        .status_code
-        == 403
-    )
-    organiser_csrf = csrf_token_of(clients["organiser"], "/")
-    assert (
-        clients["organiser"]
-        .post(f"/rakor/{world.event.id}/fase", data={"phase": "review", "csrf_token": organiser_csrf})
-        .status_code
-        == 302
-    )
+    assert [switch_phase(clients[actor], world, "review") for actor in ("reviewer", "organiser")] == [403, 302]
     db.session.expire_all()
     assert world.event.phase is EventPhase.REVIEW
 
@@ -499,3 +492,39 @@ def test_every_comment_action_is_broadcast_with_the_thread(loose_app: Flask, loo
         revisions.append(changes[0]["revision"])
     assert revisions == list(range(revisions[0], revisions[0] + len(revisions)))
     watcher.disconnect()
+
+
+def test_phase_verdict_and_decided_suggestions_reach_open_pages(loose_app: Flask, loose_world: World) -> None:
+    http = {key: loose_app.test_client() for key in ("organiser", "reviewer", "participant")}
+    for key, client in http.items():
+        login(client, loose_world.user(key).username)
+    watcher = socketio.test_client(loose_app, flask_test_client=http["participant"])
+    author = socketio.test_client(loose_app, flask_test_client=http["reviewer"])
+    pid = loose_world.proposal.id
+    watcher.emit("proposal:join", {"proposal_id": pid}, callback=True)
+    watcher.get_received()
+    # The phase changes what may be edited: every open page of the event's proposals hears of it.
+    assert switch_phase(http["organiser"], loose_world, "review") == 302
+    phases = [e["args"][0] for e in watcher.get_received() if e["name"] == "event:phase"]
+    assert phases == [{"event_id": loose_world.event.id, "phase": "review", "accepts_edits": True}]
+    assert htmx_post(http["reviewer"], f"/usulan/{pid}/putusan", {"verdict": "approved"}).status_code == 200
+    received = watcher.get_received()
+    change = next(e["args"][0] for e in received if e["name"] == "proposal:changed")
+    assert "Disetujui" in change["fragments"][f"proposal-{pid}-review"]
+    assert [e["args"][0] for e in received if e["name"] == "notifications:count"] == [{"unread": 1}]
+    # Accepting a suggestion tells its author, live.
+    with loose_app.app_context():
+        item_id = db.session.scalar(
+            sa.select(ProposalItem.id).where(
+                ProposalItem.proposal_id == pid, ProposalItem.level == ItemLevel.SUBKEGIATAN
+            )
+        )
+    suggestion = {"body": "", "item": item_id, "field": "target", "kind": "suggestion", "suggestion": "9"}
+    htmx_post(http["reviewer"], f"/usulan/{pid}/komentar", suggestion)
+    with loose_app.app_context():
+        suggestion_id = db.session.scalar(sa.select(Comment.id))
+    author.get_received()
+    assert htmx_post(http["participant"], f"/komentar/{suggestion_id}/terima").status_code == 200
+    assert [e["args"][0] for e in author.get_received() if e["name"] == "notifications:count"] == [{"unread": 1}]
+    watcher.disconnect()
+    author.disconnect()

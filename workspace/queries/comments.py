@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from workspace.core.permissions import is_proposal_owner
 from workspace.extensions import db
 from workspace.models import (
     Comment,
@@ -18,9 +19,6 @@ from workspace.models import (
     Revision,
     SuggestionStatus,
     User,
-)
-from workspace.core.permissions import (
-    is_proposal_owner,
 )
 
 EDIT_ACTIONS = ("update", "restore", "create", "delete", "move")

@@ -83,7 +83,7 @@ def render_tree_parts(proposal: Proposal, item_ids: list[int], structure_changed
 def emit_proposal_change(result: ChangeResult) -> dict[str, Any]:
     """Render once and emit `proposal:changed` to everyone viewing the proposal."""
     from workspace.queries.proposals import load_proposal_tree
-    from workspace.services import comments
+    from workspace.queries import comments
 
     # A field that is not money changes one row and nothing above it: no need for the whole tree.
     one_row = bool(result.field_name) and result.field_name not in MONEY_FIELDS and not result.structure_changed
@@ -146,7 +146,7 @@ def emit_proposal_change(result: ChangeResult) -> dict[str, Any]:
 
 def emit_notification_counts(user_ids: list[int]) -> None:
     """Each person's unread count, to their own room: the badge in the header updates live."""
-    from workspace.services import comments
+    from workspace.queries import comments
 
     for user_id, unread in comments.unread_counts(user_ids).items():
         socketio.emit("notifications:count", {"unread": unread}, to=user_room(user_id))

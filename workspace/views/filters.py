@@ -37,7 +37,7 @@ def register_template_helpers(app: Flask) -> None:
 def unread_notifications_of_viewer() -> int:
     from flask_login import current_user
 
-    from workspace.services.comments import unread_counts
+    from workspace.queries.comments import unread_counts
 
     if not current_user.is_authenticated:
         return 0

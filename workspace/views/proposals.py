@@ -20,8 +20,8 @@ from workspace.extensions import db
 from workspace.fragments.cache import encoded
 from workspace.fragments.proposals import history_html, threads_html, tree_html
 from workspace.models import EventPhase, Proposal, ProposalStatus
+from workspace.queries import comments as comment_service
 from workspace.queries import proposals as proposal_service
-from workspace.services import comments as comment_service
 from workspace.views.access import access
 from workspace.views.helpers import event_for_viewer, require
 
