@@ -5,6 +5,8 @@ python-socketio baseline on the same machine.
     .venv/bin/python bench/fanout.py --runs 65@5 200@10 --seconds 15 --json
     .venv/bin/python bench/fanout.py --database-url postgresql://postgres@127.0.0.1/test \\
                                      --redis-url redis://127.0.0.1:6379/0
+    .venv/bin/python bench/fanout.py --runs 500@10 --database-url postgresql://postgres@127.0.0.1/test \\
+                                     --redis-url redis://127.0.0.1:6379/0 --edits-via-second-process
 
 For each N@rate: N real Socket.IO clients (one asyncio process, WebSocket transport, signed in,
 joined to one proposal's room) connect to the real app (eventlet, its own process); an editor
@@ -15,7 +17,9 @@ sender emits the same number of messages of the app's broadcast size at the same
 
 Printed per run: edits sent, deliveries expected and received (lost and duplicated), latency
 p50 / p95 / p99 for the app and the baseline and their ratio, the server's CPU seconds and peak
-RSS during the run, and RSS per connected client. Bounded: every run lasts `--seconds` plus a
+RSS during the run, and RSS per connected client. With `--edits-via-second-process` (needs `--redis-url`) a second app
+process shares the database and the Redis message queue: the clients stay on the first, the edits
+go through the second, so every delivery crosses processes. Bounded: every run lasts `--seconds` plus a
 two-second drain, and everything talks to 127.0.0.1 only.
 """
 
@@ -31,7 +35,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,8 +225,10 @@ async def app_run(
     seconds: float,
     viewer_cookie: str,
     editor: dict[str, Any],
+    edit_url: str | None = None,
 ) -> dict[str, Any]:
     delivery = Delivery()
+    edit_url = edit_url or server_url
     proposal_id = editor["proposal_id"]
 
     def on_frame_for(index: int) -> Callable[[str], None]:
@@ -271,7 +277,7 @@ async def app_run(
                 ) -> int:
                     request_started = time.monotonic()
                     async with http.post(
-                        f"{server_url}/usulan/butir/{item}/ubah/{field_name}",
+                        f"{edit_url}/usulan/butir/{item}/ubah/{field_name}",
                         data={"value": value, "base": base},
                         headers={"HX-Request": "true", "X-CSRFToken": editor["csrf"]},
                     ) as response:
@@ -436,20 +442,23 @@ async def bench(options: argparse.Namespace) -> dict[str, Any]:
     env = {"SINERGI_SOCKET_EVENT_RATE": "1000", "SINERGI_SOCKET_EVENT_BURST": "1000"}
     if options.redis_url:
         env["SOCKETIO_MESSAGE_QUEUE"] = options.redis_url
+    if options.edits_via_second_process and not options.redis_url:
+        raise SystemExit("--edits-via-second-process needs --redis-url (the processes share the message queue)")
     with (
         database(options) as (instance, url),
         running_app(instance, url, env) as server,
+        (running_app(instance, url, env) if options.edits_via_second_process else nullcontext(server)) as editing,
         echo_server() as (echo_process, echo_url),
     ):
         viewer = signed_in(server.url, "proyektor")
         viewer_cookie = "; ".join(f"{k}={v}" for k, v in viewer.cookies.items())
-        editor = editor_session(server.url)
+        editor = editor_session(editing.url)
         app_watch, echo_watch = ServerWatch(server.process.pid), ServerWatch(echo_process.pid)
         for spec in options.runs:
             n_text, rate_text = spec.split("@")
             n, rate = int(n_text), float(rate_text)
-            app = await app_run(server.url, app_watch, n, rate, options.seconds, viewer_cookie, editor)
-            editor = editor_session(server.url)  # fresh bases
+            app = await app_run(server.url, app_watch, n, rate, options.seconds, viewer_cookie, editor, editing.url)
+            editor = editor_session(editing.url)  # fresh bases
             base = await baseline_run(echo_url, echo_watch, n, rate, options.seconds, app["payload_bytes"] or 2000)
             runs.append(summarise(n, rate, app, base))
     return {
@@ -458,6 +467,7 @@ async def bench(options: argparse.Namespace) -> dict[str, Any]:
         "machine": machine_description(),
         "database": "postgresql" if options.database_url else "sqlite",
         "message_queue": "redis" if options.redis_url else "none",
+        "edits_via": "second process" if options.edits_via_second_process else "the clients' process",
         "seconds_per_run": options.seconds,
         "results": runs,
     }
@@ -469,6 +479,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--database-url")
     parser.add_argument("--redis-url")
+    parser.add_argument("--edits-via-second-process", action="store_true")
     parser.add_argument("--json", action="store_true")
     options = parser.parse_args()
     import resource
