@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_login import current_user
+from flask_socketio import emit
 
 from workspace.core.access import access
 from workspace.core.item_fields import FIELDS
@@ -17,15 +18,9 @@ from workspace.extensions import db, socketio
 from workspace.fragments import Memo, render
 from workspace.fragments.sessions import SESSION_PARTS
 from workspace.models import Event, Proposal, ProposalItem, Session
+from workspace.queries.comments import unread_counts
 from workspace.realtime import connections
-from workspace.realtime.connections import (  # noqa: F401  (disconnect_*: TEMPORARY, for onboarding)
-    disconnect_login,
-    disconnect_user,
-    rate_limited,
-    refusal,
-    releases_db_session,
-    sid,
-)
+from workspace.realtime.connections import rate_limited, refusal, releases_db_session, sid
 from workspace.realtime.presence import (
     Focus,
     Viewer,
@@ -58,6 +53,10 @@ def on_connect(_auth: object = None) -> bool:
     connections.register(current_user.login_token, current_user.id)
     join(user_room(current_user.id))
     start_presence_keeper(current_app._get_current_object())  # type: ignore[attr-defined]
+    try:  # catch-up of the header's badge: what arrived while this laptop was away
+        emit("notifications:count", {"unread": unread_counts([current_user.id])[current_user.id]})
+    except Exception:  # the message queue briefly away: the badge catches up at the next change
+        current_app.logger.warning("unread count not sent on connect", exc_info=True)
     return True
 
 

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale, get_locale
 
@@ -178,11 +177,6 @@ def _lock_data(change: LockChanged) -> Data:
     return {"proposal_id": change.proposal_id, "locked": bool(proposal and proposal.is_locked)}
 
 
-def _phase_rooms(change: PhaseChanged) -> list[str]:
-    proposal_ids = db.session.scalars(sa.select(Proposal.id).where(Proposal.event_id == change.event_id))
-    return [event_room(change.event_id), *(proposal_room(proposal_id) for proposal_id in proposal_ids)]
-
-
 def _phase_data(change: PhaseChanged) -> Data:
     event = db.session.get(Event, change.event_id)
     if event is None:
@@ -252,7 +246,8 @@ PUBLISH: dict[type[Change], tuple[Row, ...]] = {
     EventSessionsChanged: (
         Route("event:sessions", lambda c: [event_room(c.event_id)], data=lambda c: {"event_id": c.event_id}),
     ),
-    PhaseChanged: (Route("event:phase", _phase_rooms, data=_phase_data),),
+    # Every page of an event joins its room (static/js/app.js), the proposal page included.
+    PhaseChanged: (Route("event:phase", lambda c: [event_room(c.event_id)], data=_phase_data),),
     NotificationsChanged: (Direct("notifications:count", _unread),),
     PersonMoved: (Direct("session:moved", lambda c: [(user_room(c.user_id), {"url": c.url, "message": c.message})]),),
     SignInsEnded: (Effect(_end_sign_ins),),
