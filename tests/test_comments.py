@@ -501,9 +501,11 @@ def test_phase_verdict_and_decided_suggestions_reach_open_pages(loose_app: Flask
     watcher = socketio.test_client(loose_app, flask_test_client=http["participant"])
     author = socketio.test_client(loose_app, flask_test_client=http["reviewer"])
     pid = loose_world.proposal.id
+    # As the proposal page does: its proposal's room, and its event's room (every page of the event).
     watcher.emit("proposal:join", {"proposal_id": pid}, callback=True)
+    watcher.emit("event:join", {"event_id": loose_world.event.id}, callback=True)
     watcher.get_received()
-    # The phase changes what may be edited: every open page of the event's proposals hears of it.
+    # The phase changes what may be edited: every open page of the event hears of it, once.
     assert switch_phase(http["organiser"], loose_world, "review") == 302
     phases = [e["args"][0] for e in watcher.get_received() if e["name"] == "event:phase"]
     assert phases == [{"event_id": loose_world.event.id, "phase": "review", "accepts_edits": True}]
