@@ -179,3 +179,34 @@ def test_a_missed_broadcast_is_fetched_while_connected(browser, browser_server: 
     expect(history).to_have_count(2)
     context_a.close()
     context_b.close()
+
+
+def test_a_phase_change_switches_open_pages_live(browser, browser_server: RunningServer) -> None:
+    """The organiser closes the event: the participant's open proposal page drops its edit and
+    comment controls at once, without a reload (the server refuses anyway)."""
+    from playwright.sync_api import expect
+
+    context, page = open_proposal(browser, browser_server, "peserta.sambas")
+    item = first_sub_item(page)
+    comment_button = page.locator(f"#item-{item} .comment-button")
+    expect(comment_button).to_be_visible()
+    assert page.evaluate("document.body.dataset.canEdit") == "true"
+    organiser_context = browser.new_context(viewport={"width": 1366, "height": 768})
+    organiser = organiser_context.new_page()
+    sign_in(organiser, browser_server, "sekretariat")
+    organiser.wait_for_url(f"{browser_server.url}/rakor/*")
+    event_id = page.evaluate("document.body.dataset.pageEventId")
+    token = organiser.locator("meta[name=csrf-token]").get_attribute("content")
+    answer = organiser.request.post(
+        f"{browser_server.url}/rakor/{event_id}/fase", form={"phase": "closed", "csrf_token": token}, max_redirects=0
+    )
+    assert answer.status in (302, 303), answer.status
+    expect(comment_button).to_be_hidden(timeout=LIVE_BOUND_MS)
+    page.wait_for_function("document.body.dataset.canEdit === 'false'", timeout=LIVE_BOUND_MS)
+    expect(page.locator(".notice").last).to_contain_text("Tahap rakor berubah", timeout=LIVE_BOUND_MS)
+    page.locator(f"#item-{item}-target").click()
+    expect(page.locator(f"#item-{item}-target form.field-editor")).to_have_count(0)
+    screenshot(page, "06-phase-closed-live")
+    assert page.errors == []  # type: ignore[attr-defined]
+    organiser_context.close()
+    context.close()
