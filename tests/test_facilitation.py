@@ -3,7 +3,7 @@ agreements; every action refused for everyone but facilitators; every broadcast.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,17 @@ from flask.testing import FlaskClient
 
 from tests.conftest import htmx_post, login
 from tests.factories import World, make_session
+from workspace.core import uow
+from workspace.core.changes import (
+    Change,
+    EventSessionsChanged,
+    LockChanged,
+    PersonMoved,
+    SessionPartChanged,
+    StatusChanged,
+)
 from workspace.extensions import db, socketio
+from workspace.fragments.sessions import SESSION_PARTS
 from workspace.models import (
     Agreement,
     Attendance,
@@ -23,6 +33,7 @@ from workspace.models import (
     Session,
     SessionStatus,
 )
+from workspace.services import facilitation
 
 
 def state() -> tuple:
@@ -412,3 +423,129 @@ def test_agreements_only_for_proposals_of_the_session_and_earlier_rounds_kept(wo
     )
     db.session.expire_all()
     assert [m.id for m in db.session.get(Session, first.id).members] == [world.participant.id]
+
+
+@pytest.fixture
+def committed() -> Iterator[list[list[Change]]]:
+    """Every batch of changes a committed unit of work hands to the publisher during the test."""
+    batches: list[list[Change]] = []
+
+    def listen(_app: Flask, changes: list[Change]) -> None:
+        batches.append(list(changes))
+
+    uow.committed.connect(listen)
+    yield batches
+    uow.committed.disconnect(listen)
+
+
+def _described(changes: list[Change]) -> list[tuple]:
+    """Each change as (type name, what it is about), ids and revisions aside."""
+    about = {
+        SessionPartChanged: lambda c: c.part,
+        LockChanged: lambda c: c.proposal_id,
+        StatusChanged: lambda c: c.proposal_id,
+        PersonMoved: lambda c: c.user_id,
+        EventSessionsChanged: lambda c: c.event_id,
+    }
+    return [(type(c).__name__, about[type(c)](c)) for c in changes]
+
+
+def test_each_action_records_its_typed_changes_in_one_unit_of_work(
+    world: World, login_as: Callable, committed: list[list[Change]]
+) -> None:
+    session = make_session(world.event)
+    facilitator = login_as(world.facilitator)
+    proposal_id = world.proposal.id
+    expected = {
+        "spotlight": [("SessionPartChanged", "spotlight")],
+        "timer": [("SessionPartChanged", "timer")],
+        "announce": [("SessionPartChanged", "announcement")],
+        "lock_proposal": [("LockChanged", proposal_id), ("SessionPartChanged", "proposals")],
+        "agreement": [("StatusChanged", proposal_id), ("SessionPartChanged", "agreements")],
+        "breakout": [("SessionPartChanged", "state")],
+        "start_breakouts": [("PersonMoved", world.participant.id), ("SessionPartChanged", "state")],
+    }
+    for action, changes in expected.items():
+        committed.clear()
+        path, data = actions(world, session.id)[action]
+        assert htmx_post(facilitator, path, data).status_code == 204, action
+        assert [_described(batch) for batch in committed] == [changes], action
+    db.session.expire_all()
+    revision = db.session.get(Proposal, proposal_id).revision
+    committed.clear()
+    htmx_post(facilitator, *actions(world, session.id)["agreement"])
+    (status, _part) = committed[0]
+    assert isinstance(status, StatusChanged) and status.revision == revision + 1
+    assert (status.event_id, status.actor_id) == (world.event.id, world.facilitator.id)
+    # Ending the breakouts: their members back to the plenary, both rooms' state told once.
+    committed.clear()
+    htmx_post(facilitator, *actions(world, session.id)["end_breakouts"])
+    (batch,) = committed
+    breakout_id = db.session.scalar(sa.select(Session.id).where(Session.parent_id == session.id))
+    assert PersonMoved(world.participant.id, f"/sesi/{session.id}?pindah=1", batch[0].message) in batch
+    assert {(c.session_id, c.part) for c in batch if isinstance(c, SessionPartChanged)} == {
+        (breakout_id, "state"),
+        (session.id, "state"),
+    }
+
+
+def test_a_refused_or_invalid_action_records_nothing(
+    world: World, login_as: Callable, committed: list[list[Change]]
+) -> None:
+    session = make_session(world.event)
+    htmx_post(login_as(world.participant), f"/sesi/{session.id}/pengumuman", {"text": "Palsu"})
+    htmx_post(login_as(world.facilitator), f"/sesi/{session.id}/timer", {"minutes": "0"})
+    assert committed == []
+
+
+def test_a_failure_after_changes_were_recorded_stores_and_publishes_nothing(
+    world: World, login_as: Callable, committed: list[list[Change]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plenary = make_session(world.event)
+    facilitator = login_as(world.facilitator)
+    htmx_post(facilitator, *actions(world, plenary.id)["breakout"])
+    committed.clear()
+    before = state()
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("the unit of work fails after recording who moves")
+
+    # start_breakouts records each member's PersonMoved, then the plenary's state: make that fail.
+    monkeypatch.setattr(facilitation, "SessionPartChanged", broken)
+    with pytest.raises(RuntimeError):
+        facilitation.start_breakouts(world.facilitator, plenary.id)
+    assert committed == [] and state() == before
+
+
+def test_what_changed_while_disconnected_is_in_the_next_session_join(loose_app: Flask, loose_world: World) -> None:
+    """Hotel Wi-Fi: the announcement, spotlight and agreement made while a screen was away come
+    with its next session:join answer, fresh from the database."""
+    with loose_app.app_context():
+        session_id = make_session(db.session.merge(loose_world.event)).id
+    facilitator = loose_app.test_client()
+    login(facilitator, loose_world.facilitator.username)
+    participant = loose_app.test_client()
+    login(participant, loose_world.participant.username)
+    screen = socketio.test_client(loose_app, flask_test_client=participant)
+    first = screen.emit("session:join", {"session_id": session_id}, callback=True)
+    assert first["ok"] and "Kopi pagi" not in first["fragments"][f"session-{session_id}-announcement"]
+    screen.disconnect()
+
+    proposal_id = loose_world.proposal.id
+    for path, data in (
+        (f"/sesi/{session_id}/pengumuman", {"text": "Kopi pagi di lobi"}),
+        (f"/sesi/{session_id}/sorot", {"proposal": proposal_id}),
+        (f"/sesi/{session_id}/kesepakatan", {"proposal": proposal_id, "decision": "agreed_with_notes", "note": "Naik"}),
+    ):
+        assert htmx_post(facilitator, path, data).status_code == 204, path
+
+    again = socketio.test_client(loose_app, flask_test_client=participant)
+    answer = again.emit("session:join", {"session_id": session_id}, callback=True)
+    fragments = answer["fragments"]
+    assert answer["ok"] and set(fragments) == {f"session-{session_id}-{part}" for part in SESSION_PARTS}
+    assert "Kopi pagi di lobi" in fragments[f"session-{session_id}-announcement"]
+    spotlight = fragments[f"session-{session_id}-spotlight"]
+    assert f'data-proposal-id="{proposal_id}"' in spotlight and loose_world.agency.name in spotlight
+    proposals = fragments[f"session-{session_id}-proposals"]
+    assert "Sepakat dengan catatan" in proposals and "Naik" in proposals
+    again.disconnect()

@@ -35,6 +35,16 @@ def current_agreements(session: Session) -> dict[int, Agreement]:
     return {agreement.proposal_id: agreement for agreement in rows}
 
 
+def console_people(event: Event) -> list[User]:
+    """The people a facilitator can put in a breakout or move: everyone of the event, by name."""
+    return sorted({membership.user for membership in event.memberships}, key=lambda user: user.name)
+
+
+def event_proposals(event: Event) -> list[Proposal]:
+    """Every proposal of the event, as the console lists them to spotlight, lock or assign."""
+    return sorted(event.proposals, key=lambda proposal: proposal.agency.region_code)
+
+
 def agreement_history(proposal_id: int) -> list[Agreement]:
     return list(
         db.session.scalars(

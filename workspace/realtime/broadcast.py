@@ -180,8 +180,8 @@ def render_session_fragments(session: Any, parts: list[str]) -> dict[str, str]:
 
     from workspace.extensions import db
     from workspace.models import Attendance, User
+    from workspace.queries import sessions as facilitation
     from workspace.queries.proposals import load_proposal_tree
-    from workspace.services import facilitation
 
     context: dict[str, Any] = {"session": session, "timer": facilitation.timer_state(session)}
     if "spotlight" in parts:
@@ -204,7 +204,7 @@ def emit_session_part(session: Any, part: str) -> None:
     """Render the changed part of a session room once; everyone in the session receives it."""
     from workspace.extensions import db
     from workspace.models import Session
-    from workspace.services import facilitation
+    from workspace.queries import sessions as facilitation
 
     fresh = db.session.get(Session, session.id)
     with force_locale(broadcast_locale()):

@@ -1,23 +1,27 @@
 """Facilitation: sessions and agenda, attendance, breakouts, locks, spotlight, timer,
 announcements and agreements. Everything is stored (it survives a restart) and announced live.
 
-Each action: check `can_facilitate` → one short write transaction → commit → announce to the
-session's room (and to the rooms of the proposals or people it concerns).
+Each action: check `can_facilitate` → one short unit of work that records what it changed (a
+session part, the event's session list, a lock, a person sent to another room, a proposal's
+status) → commit → the publisher (`realtime/publish.py`) tells every screen concerned.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from workspace.core.changes import EventSessionsChanged, LockChanged, PersonMoved, SessionPartChanged, StatusChanged
+from workspace.core.errors import NotFound, PermissionDenied, ValidationFailed
 from workspace.core.permissions import can_facilitate, can_plan_sessions, can_view_event
+from workspace.core.uow import record, write_transaction
 from workspace.extensions import db
 from workspace.models import (
     AgendaItem,
@@ -25,6 +29,7 @@ from workspace.models import (
     AgreementDecision,
     Attendance,
     Event,
+    Membership,
     Proposal,
     ProposalItem,
     ProposalStatus,
@@ -34,18 +39,8 @@ from workspace.models import (
     User,
 )
 from workspace.models.base import utcnow
-from workspace.queries.sessions import (  # noqa: F401  (re-exported until callers import the queries)
-    TimerState,
-    agreement_history,
-    breakout_of,
-    current_agreements,
-    live_session_for,
-    proposals_of,
-    timer_state,
-)
-from workspace.services.changes import ChangeResult, announce, bump_revision
-from workspace.services.errors import NotFound, PermissionDenied, ValidationFailed
-from workspace.services.transactions import write_transaction
+from workspace.queries.sessions import proposals_of
+from workspace.services.changes import bump_revision
 
 DECISION_STATUS = {
     AgreementDecision.AGREED: ProposalStatus.AGREED,
@@ -53,6 +48,7 @@ DECISION_STATUS = {
     AgreementDecision.NOT_AGREED: ProposalStatus.NOT_AGREED,
 }
 MAX_TIMER_MINUTES = 8 * 60
+T = TypeVar("T")
 
 
 def _text(raw: str, limit: int, field: str, required: bool = False) -> str:
@@ -64,10 +60,24 @@ def _text(raw: str, limit: int, field: str, required: bool = False) -> str:
     return text
 
 
+def _missing() -> NotFound:
+    return NotFound(_("The page or data you are looking for does not exist."))
+
+
+def _found(row: T | None) -> T:
+    if row is None:
+        raise _missing()
+    return row
+
+
+# ---- Who may: each returns what the action is about, or refuses ------------------------------
+
+
 def session_for_viewer(user: User, session_id: int) -> Session:
+    """The session, if the person may see its event (to anyone else it does not exist)."""
     session = db.session.get(Session, session_id)
     if session is None or not can_view_event(user, session.event):
-        raise NotFound(_("The page or data you are looking for does not exist."))
+        raise _missing()
     return session
 
 
@@ -78,31 +88,68 @@ def facilitated_session(user: User, session_id: int) -> Session:
     return session
 
 
-# ---- Read side ------------------------------------------------------------------------------
+def _require_planner(user: User, event: Event) -> None:
+    if not can_plan_sessions(user, event):
+        raise PermissionDenied(_("Only facilitators and organisers can plan sessions."))
 
 
+def planned_event(user: User, event_id: int) -> Event:
+    """An event whose sessions the person may plan."""
+    event = db.session.get(Event, event_id)
+    if event is None or not can_view_event(user, event):
+        raise _missing()
+    _require_planner(user, event)
+    return event
 
 
+def planned_session(user: User, session_id: int) -> Session:
+    """A session whose agenda the person may plan."""
+    session = session_for_viewer(user, session_id)
+    _require_planner(user, session.event)
+    return session
 
 
+def planned_agenda_item(user: User, agenda_item_id: int) -> AgendaItem:
+    item = _found(db.session.get(AgendaItem, agenda_item_id))
+    planned_session(user, item.session_id)
+    return item
 
 
+# ---- Inside a unit of work: the rows a write decides on, read again, and what it records -------
 
 
+def _fresh(session_id: int) -> Session:
+    """The session and its breakouts as stored now (a request keeps what it loaded earlier); their
+    lists (members, proposals, agenda, attendance) are read again when next used."""
+    rows = db.session.scalars(
+        sa.select(Session)
+        .where(sa.or_(Session.id == session_id, Session.parent_id == session_id))
+        .execution_options(populate_existing=True)
+    ).all()
+    return _found(next((row for row in rows if row.id == session_id), None))
 
 
+def _fresh_proposal(proposal_id: int) -> Proposal:
+    return _found(db.session.get(Proposal, proposal_id, populate_existing=True))
 
 
+def _send_to(user_id: int, session: Session, message: str) -> None:
+    """Tell one person's screens to go to another session room."""
+    record(PersonMoved(user_id=user_id, url=f"/sesi/{session.id}?pindah=1", message=message))
 
 
+def _locks_changed(session_id: int, proposals: list[Proposal]) -> None:
+    """Who may edit these proposals changed: their pages, and the session's list of proposals."""
+    for proposal in proposals:
+        record(LockChanged(proposal.id))
+    record(SessionPartChanged(session_id, "proposals"))
 
 
-# ---- Write side -----------------------------------------------------------------------------
+# ---- Planning: sessions and their agenda -----------------------------------------------------
 
 
 def create_session(actor: User, event: Event, title: str, agenda: list[tuple[str, int]]) -> Session:
-    if not can_plan_sessions(actor, event):
-        raise PermissionDenied(_("Only facilitators and organisers can plan sessions."))
+    _require_planner(actor, event)
     name = _text(title, 200, "title", required=True)
     cleaned = []
     for agenda_title, minutes in agenda:
@@ -112,75 +159,73 @@ def create_session(actor: User, event: Event, title: str, agenda: list[tuple[str
         if not 0 <= minutes <= 600:
             raise ValidationFailed({"agenda": _("An agenda item lasts 0 to 600 minutes.")})
         cleaned.append((item_title, minutes))
-    with write_transaction():
+    event_id = event.id
+    with write_transaction() as unit:
         position = (
-            db.session.scalar(sa.select(sa.func.max(Session.position)).where(Session.event_id == event.id)) or 0
+            db.session.scalar(sa.select(sa.func.max(Session.position)).where(Session.event_id == event_id)) or 0
         ) + 1
-        session = Session(event_id=event.id, kind=SessionKind.PLENARY, title=name, position=position)
+        session = Session(event=event, kind=SessionKind.PLENARY, title=name, position=position)
         db.session.add(session)
-        db.session.flush()
         for index, (item_title, minutes) in enumerate(cleaned):
-            db.session.add(
-                AgendaItem(session_id=session.id, position=index, title=item_title, duration_minutes=minutes)
-            )
-    _announce_event(session.event_id)
+            session.agenda_items.append(AgendaItem(position=index, title=item_title, duration_minutes=minutes))
+        unit.record(EventSessionsChanged(event_id))
     return session
 
 
-def _planned_session(actor: User, session_id: int) -> Session:
-    session = session_for_viewer(actor, session_id)
-    if not can_plan_sessions(actor, session.event):
-        raise PermissionDenied(_("Only facilitators and organisers can plan sessions."))
-    return session
+def _agenda_start(session: Session, starts_at: str) -> datetime | None:
+    """An agenda item's start time (HH:MM or HH.MM, local) on the session's day, in UTC."""
+    if not starts_at.strip():
+        return None
+    match = re.fullmatch(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])", starts_at.strip())
+    if match is None:
+        raise ValidationFailed({"agenda_start": _("Enter a time such as 08.30.")})
+    day = session.scheduled_start or datetime.combine(session.event.starts_on, datetime.min.time())
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
+    local = datetime.combine(day.date(), datetime.min.time()).replace(
+        hour=int(match.group(1)), minute=int(match.group(2)), tzinfo=zone
+    )
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def add_agenda_item(actor: User, session_id: int, title: str, minutes: str, starts_at: str = "") -> AgendaItem:
     """An agenda item at the end of a session's agenda (optionally with its start time, HH:MM local)."""
-    session = _planned_session(actor, session_id)
+    session = planned_session(actor, session_id)
     name = _text(title, 200, "agenda_title", required=True)
     minutes_text = minutes.strip()
     if not re.fullmatch(r"[0-9]{1,3}", minutes_text) or not 0 <= int(minutes_text) <= 600:
         raise ValidationFailed({"agenda_minutes": _("An agenda item lasts 0 to 600 minutes.")})
-    start = None
-    if starts_at.strip():
-        match = re.fullmatch(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])", starts_at.strip())
-        if match is None:
-            raise ValidationFailed({"agenda_start": _("Enter a time such as 08.30.")})
-        day = session.scheduled_start or datetime.combine(session.event.starts_on, datetime.min.time())
-        zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
-        local = datetime.combine(day.date(), datetime.min.time()).replace(
-            hour=int(match.group(1)), minute=int(match.group(2)), tzinfo=zone
-        )
-        start = local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-    with write_transaction():
+    start = _agenda_start(session, starts_at)
+    event_id = session.event_id
+    with write_transaction() as unit:
         position = (
             db.session.scalar(sa.select(sa.func.max(AgendaItem.position)).where(AgendaItem.session_id == session_id))
             or 0
         ) + 1
-        item = AgendaItem(
-            session_id=session_id, position=position, title=name, duration_minutes=int(minutes_text), starts_at=start
-        )
-        db.session.add(item)
-    _announce_event(session.event_id)
+        item = AgendaItem(position=position, title=name, duration_minutes=int(minutes_text), starts_at=start)
+        _fresh(session_id).agenda_items.append(item)
+        unit.record(EventSessionsChanged(event_id))
     return item
 
 
 def remove_agenda_item(actor: User, agenda_item_id: int) -> Session:
-    item = db.session.get(AgendaItem, agenda_item_id)
-    if item is None:
-        raise NotFound(_("The page or data you are looking for does not exist."))
-    session = _planned_session(actor, item.session_id)
-    with write_transaction():
-        db.session.delete(db.session.get(AgendaItem, agenda_item_id))
-    _announce_event(session.event_id)
+    session = planned_agenda_item(actor, agenda_item_id).session
+    event_id = session.event_id
+    with write_transaction() as unit:
+        item = _found(db.session.get(AgendaItem, agenda_item_id))
+        _fresh(item.session_id).agenda_items.remove(item)
+        db.session.delete(item)
+        unit.record(EventSessionsChanged(event_id))
     return session
+
+
+# ---- Running a session: open and close, attendance ---------------------------------------------
 
 
 def set_status(actor: User, session_id: int, status: SessionStatus) -> Session:
     """Open (live) or close a session. Closing a plenary closes its breakouts."""
-    session = facilitated_session(actor, session_id)
-    with write_transaction():
-        session = db.session.get(Session, session_id)
+    facilitated_session(actor, session_id)
+    with write_transaction() as unit:
+        session = _fresh(session_id)
         session.status = status
         ended = []
         if status is SessionStatus.LIVE:
@@ -188,10 +233,10 @@ def set_status(actor: User, session_id: int, status: SessionStatus) -> Session:
         else:
             session.closed_at = utcnow()
             ended = _close_live_breakouts(session)
-    _send_home(session, ended)
-    _announce_event(session.event_id)
-    if session.locked:  # whether its lock applies changed
-        _announce_locks(session, proposals_of(session))
+        if session.locked:  # whether its lock applies changed
+            _locks_changed(session.id, proposals_of(session))
+        _send_home(session, ended)
+        unit.record(EventSessionsChanged(session.event_id))
     return session
 
 
@@ -205,14 +250,21 @@ def _close_live_breakouts(plenary: Session) -> list[Session]:
 
 
 def _send_home(plenary: Session, ended: list[Session]) -> None:
-    """After the commit: everyone of the ended breakouts back to the plenary, every screen told."""
+    """Inside the unit of work: everyone of the ended breakouts back to the plenary, every screen
+    of the breakouts and of the plenary told."""
     for breakout in ended:
         for member in breakout.members:
-            _move(member.id, plenary, _("The breakouts have ended: back to the plenary."))
-        _announce_session(breakout, "state")
+            _send_to(member.id, plenary, _("The breakouts have ended: back to the plenary."))
         if breakout.locked:  # its lock no longer applies
-            _announce_locks(breakout, proposals_of(breakout))
-    _announce_session(plenary, "state")
+            _locks_changed(breakout.id, proposals_of(breakout))
+        record(SessionPartChanged(breakout.id, "state"))
+    record(SessionPartChanged(plenary.id, "state"))
+
+
+def _attendance_of(session_id: int, user_id: int) -> Attendance | None:
+    return db.session.scalar(
+        sa.select(Attendance).where(Attendance.session_id == session_id, Attendance.user_id == user_id)
+    )
 
 
 def join(user: User, session_id: int, explicit: bool = False) -> Attendance | None:
@@ -222,22 +274,21 @@ def join(user: User, session_id: int, explicit: bool = False) -> Attendance | No
         if explicit:
             raise ValidationFailed({"": _("This session is not live.")})
         return None
-    existing = db.session.scalar(
-        sa.select(Attendance).where(Attendance.session_id == session_id, Attendance.user_id == user.id)
-    )
+    existing = _attendance_of(session_id, user.id)
     if existing is not None and (existing.checked_in or not explicit):
         return existing
-    with write_transaction():
-        attendance = db.session.scalar(
-            sa.select(Attendance).where(Attendance.session_id == session_id, Attendance.user_id == user.id)
-        )
+    with write_transaction() as unit:
+        attendance = _attendance_of(session_id, user.id)
         if attendance is None:
-            attendance = Attendance(session_id=session_id, user_id=user.id)
-            db.session.add(attendance)
+            attendance = Attendance(user_id=user.id)
+            _fresh(session_id).attendances.append(attendance)
         if explicit:
             attendance.checked_in = True
-    _announce_session(session, "attendance")
+        unit.record(SessionPartChanged(session_id, "attendance"))
     return attendance
+
+
+# ---- Breakouts ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -256,32 +307,22 @@ def create_breakout(actor: User, plenary_id: int, plan: BreakoutPlan) -> Session
     proposals = _event_proposals(plenary.event, plan.proposal_ids)
     if not proposals:
         raise ValidationFailed({"proposals": _("Give the breakout at least one proposal.")})
-    with write_transaction():
+    with write_transaction() as unit:
+        plenary = _fresh(plenary_id)
         breakout = Session(
-            event_id=plenary.event_id,
-            parent_id=plenary.id,
-            kind=SessionKind.BREAKOUT,
-            title=title,
-            position=len(plenary.breakouts) + 1,
+            event_id=plenary.event_id, kind=SessionKind.BREAKOUT, title=title, position=len(plenary.breakouts) + 1
         )
-        db.session.add(breakout)
+        plenary.breakouts.append(breakout)
         db.session.flush()
         _assign(plenary, breakout, members)
         breakout.proposals = proposals
-    _announce_session(plenary, "state")
+        unit.record(SessionPartChanged(plenary_id, "state"))
     return breakout
 
 
 def _event_people(event: Event, user_ids: list[int]) -> list[User]:
-    from workspace.models import Membership
-
-    people = list(
-        db.session.scalars(
-            sa.select(User).where(
-                User.id.in_(user_ids), User.id.in_(sa.select(Membership.user_id).where(Membership.event_id == event.id))
-            )
-        )
-    )
+    members = sa.select(Membership.user_id).where(Membership.event_id == event.id)
+    people = list(db.session.scalars(sa.select(User).where(User.id.in_(user_ids), User.id.in_(members))))
     if len(people) != len(set(user_ids)):
         raise ValidationFailed({"people": _("Choose people of this event.")})
     return people
@@ -305,17 +346,16 @@ def _assign(plenary: Session, breakout: Session, people: list[User]) -> None:
 
 
 def start_breakouts(actor: User, plenary_id: int) -> list[Session]:
-    plenary = facilitated_session(actor, plenary_id)
-    with write_transaction():
-        plenary = db.session.get(Session, plenary_id)
+    facilitated_session(actor, plenary_id)
+    with write_transaction() as unit:
+        plenary = _fresh(plenary_id)
         started = [b for b in plenary.breakouts if b.status is SessionStatus.SCHEDULED]
         for breakout in started:
             breakout.status = SessionStatus.LIVE
             breakout.opened_at = utcnow()
-    for breakout in started:
-        for member in breakout.members:
-            _move(member.id, breakout, _("You are now in the breakout %(title)s.", title=breakout.title))
-    _announce_session(plenary, "state")
+            for member in breakout.members:
+                _send_to(member.id, breakout, _("You are now in the breakout %(title)s.", title=breakout.title))
+        unit.record(SessionPartChanged(plenary_id, "state"))
     return started
 
 
@@ -325,42 +365,53 @@ def move_person(actor: User, plenary_id: int, breakout_id: int, user_id: int) ->
     if breakout is None or breakout.parent_id != plenary.id:
         raise ValidationFailed({"": _("Choose a breakout of this plenary.")})
     people = _event_people(breakout.event, [user_id])
-    with write_transaction():
-        breakout = db.session.get(Session, breakout_id)
-        _assign(breakout.parent, breakout, people)
-    if breakout.is_live:
-        _move(user_id, breakout, _("The facilitator moved you to the breakout %(title)s.", title=breakout.title))
-    _announce_session(breakout.parent, "state")
+    with write_transaction() as unit:
+        plenary = _fresh(plenary_id)
+        breakout = next((b for b in plenary.breakouts if b.id == breakout_id), None)
+        if breakout is None:
+            raise ValidationFailed({"": _("Choose a breakout of this plenary.")})
+        _assign(plenary, breakout, people)
+        if breakout.is_live:
+            message = _("The facilitator moved you to the breakout %(title)s.", title=breakout.title)
+            _send_to(user_id, breakout, message)
+        unit.record(SessionPartChanged(plenary_id, "state"))
     return breakout
 
 
 def end_breakouts(actor: User, plenary_id: int) -> None:
-    plenary = facilitated_session(actor, plenary_id)
+    facilitated_session(actor, plenary_id)
     with write_transaction():
-        plenary = db.session.get(Session, plenary_id)
-        ended = _close_live_breakouts(plenary)
-    _send_home(plenary, ended)
+        plenary = _fresh(plenary_id)
+        _send_home(plenary, _close_live_breakouts(plenary))
+
+
+# ---- Locks, spotlight, timer, announcement -------------------------------------------------------
+
+
+def _proposal_of_event(session: Session, proposal_id: int | None) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id) if proposal_id is not None else None
+    if proposal is None or proposal.event_id != session.event_id:
+        raise _missing()
+    return proposal
 
 
 def set_proposal_lock(actor: User, session_id: int, proposal_id: int, locked: bool) -> None:
     session = facilitated_session(actor, session_id)
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.event_id != session.event_id:
-        raise NotFound(_("The page or data you are looking for does not exist."))
+    _proposal_of_event(session, proposal_id)
     with write_transaction():
-        proposal = db.session.get(Proposal, proposal_id)
+        proposal = _fresh_proposal(proposal_id)
         proposal.locked = locked
         proposal.locked_by_id = actor.id if locked else None
         proposal.locked_at = utcnow() if locked else None
-    _announce_locks(session, [proposal])
+        _locks_changed(session_id, [proposal])
 
 
 def set_session_lock(actor: User, session_id: int, locked: bool) -> None:
-    session = facilitated_session(actor, session_id)
+    facilitated_session(actor, session_id)
     with write_transaction():
-        session = db.session.get(Session, session_id)
+        session = _fresh(session_id)
         session.locked = locked
-    _announce_locks(session, proposals_of(session))
+        _locks_changed(session_id, proposals_of(session))
 
 
 def set_spotlight(actor: User, session_id: int, proposal_id: int | None, item_id: int | None) -> None:
@@ -373,57 +424,59 @@ def set_spotlight(actor: User, session_id: int, proposal_id: int | None, item_id
         item = db.session.get(ProposalItem, item_id)
         if item is None or item.proposal_id != proposal_id:
             raise ValidationFailed({"spotlight": _("Choose an item of that proposal.")})
-    with write_transaction():
-        session = db.session.get(Session, session_id)
+    with write_transaction() as unit:
+        session = _fresh(session_id)
         session.spotlight_proposal_id = proposal_id
         session.spotlight_item_id = item_id if proposal_id is not None else None
-    _announce_session(session, "spotlight")
+        unit.record(SessionPartChanged(session_id, "spotlight"))
 
 
 def start_timer(actor: User, session_id: int, minutes: str, label: str) -> None:
-    session = facilitated_session(actor, session_id)
+    facilitated_session(actor, session_id)
     if not re.fullmatch(r"[0-9]{1,4}", minutes.strip()) or not 1 <= int(minutes) <= MAX_TIMER_MINUTES:
         raise ValidationFailed({"minutes": _("A timer runs 1 to %(max)d minutes.", max=MAX_TIMER_MINUTES)})
     text = _text(label, 200, "label")
-    with write_transaction():
-        session = db.session.get(Session, session_id)
+    with write_transaction() as unit:
+        session = _fresh(session_id)
         session.timer_label = text
         session.timer_ends_at = utcnow() + timedelta(minutes=int(minutes))
-    _announce_session(session, "timer")
+        unit.record(SessionPartChanged(session_id, "timer"))
 
 
 def stop_timer(actor: User, session_id: int) -> None:
-    session = facilitated_session(actor, session_id)
-    with write_transaction():
-        session = db.session.get(Session, session_id)
+    facilitated_session(actor, session_id)
+    with write_transaction() as unit:
+        session = _fresh(session_id)
         session.timer_ends_at = None
         session.timer_label = ""
-    _announce_session(session, "timer")
+        unit.record(SessionPartChanged(session_id, "timer"))
 
 
 def set_announcement(actor: User, session_id: int, text: str) -> None:
-    session = facilitated_session(actor, session_id)
+    facilitated_session(actor, session_id)
     message = _text(text, 500, "announcement")
-    with write_transaction():
-        session = db.session.get(Session, session_id)
+    with write_transaction() as unit:
+        session = _fresh(session_id)
         session.announcement = message
         session.announcement_at = utcnow() if message else None
-    _announce_session(session, "announcement")
+        unit.record(SessionPartChanged(session_id, "announcement"))
+
+
+# ---- Agreements ----------------------------------------------------------------------------------
 
 
 def record_agreement(actor: User, session_id: int, proposal_id: int, decision: str, note: str) -> Agreement:
     """Sepakat / sepakat dengan catatan / belum sepakat (note required for the last two)."""
     session = facilitated_session(actor, session_id)
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or proposal.event_id != session.event_id:
-        raise NotFound(_("The page or data you are looking for does not exist."))
+    proposal = _proposal_of_event(session, proposal_id)
     if not session.holds(proposal):
         raise ValidationFailed({"proposal": _("This proposal is not discussed in this session.")})
     if decision not in AgreementDecision._value2member_map_:
         raise ValidationFailed({"decision": _("Choose a decision.")})
     kind = AgreementDecision(decision)
     text = _text(note, 2000, "note", required=kind.requires_note)
-    with write_transaction():
+    event_id = proposal.event_id
+    with write_transaction() as unit:
         revision = bump_revision(proposal_id)
         for earlier in db.session.scalars(
             sa.select(Agreement).where(
@@ -437,47 +490,7 @@ def record_agreement(actor: User, session_id: int, proposal_id: int, decision: s
             session_id=session_id, proposal_id=proposal_id, decision=kind, note=text, recorded_by_id=actor.id
         )
         db.session.add(agreement)
-        db.session.get(Proposal, proposal_id).status = DECISION_STATUS[kind]
-    announce(ChangeResult(proposal_id=proposal_id, revision=revision, actor=actor, status_changed=True))
-    _announce_session(session, "agreements")
+        _fresh_proposal(proposal_id).status = DECISION_STATUS[kind]  # with the revision just bumped
+        unit.record(StatusChanged(proposal_id=proposal_id, event_id=event_id, revision=revision, actor_id=actor.id))
+        unit.record(SessionPartChanged(session_id, "agreements"))
     return agreement
-
-
-# ---- Announcements --------------------------------------------------------------------------
-# After the commit; a failed broadcast is logged, never reported as a failed action (screens catch
-# up when they reconnect).
-
-
-def _safely(send: Callable[[], None]) -> None:
-    try:
-        send()
-    except Exception:
-        current_app.logger.exception("session broadcast failed")
-
-
-def _move(user_id: int, session: Session, message: str) -> None:
-    from workspace.realtime.broadcast import emit_to_user
-
-    emit_to_user(
-        user_id, "session:moved", {"session_id": session.id, "message": message, "url": f"/sesi/{session.id}?pindah=1"}
-    )
-
-
-def _announce_session(session: Session, part: str) -> None:
-    from workspace.realtime.broadcast import emit_session_part
-
-    _safely(lambda: emit_session_part(session, part))
-
-
-def _announce_event(event_id: int) -> None:
-    from workspace.realtime.broadcast import emit_event_sessions
-
-    _safely(lambda: emit_event_sessions(event_id))
-
-
-def _announce_locks(session: Session, proposals: list[Proposal]) -> None:
-    from workspace.realtime.broadcast import emit_lock_change
-
-    for proposal in proposals:
-        _safely(lambda p=proposal: emit_lock_change(p))
-    _announce_session(session, "proposals")

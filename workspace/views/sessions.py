@@ -1,35 +1,61 @@
-"""Ruang sesi, the facilitator's console and the projector view. Thin: every action is a
-services.facilitation call; the broadcast carries the result to every screen."""
+"""Ruang sesi, the facilitator's console and the projector view.
+
+Thin: `@access` loads the session (or event, or agenda item) and refuses before any form is read;
+every action is one services.facilitation call, whose recorded changes the publisher carries to
+every screen. Service errors answer through the one error handler (views/errors.py).
+"""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from workspace.core.access import Loader, access
 from workspace.core.permissions import can_facilitate
 from workspace.extensions import db
-from workspace.models import ProposalItem, Session, SessionStatus
+from workspace.fragments import render
+from workspace.models import AgendaItem, Event, ProposalItem, Session, SessionStatus, User
 from workspace.queries.proposals import load_proposal_tree
+from workspace.queries.sessions import (
+    breakout_of,
+    console_people,
+    current_agreements,
+    event_proposals,
+    proposals_of,
+    timer_state,
+)
 from workspace.services import facilitation
-from workspace.services.errors import NotFound, PermissionDenied, ServiceError
-from workspace.views.access import access
-from workspace.views.editing import is_htmx
-from workspace.views.helpers import event_for_viewer
+from workspace.views.auth import safe_next_url
+from workspace.views.replies import is_htmx
 
 blueprint = Blueprint("sessions", __name__)
 
 
-def _session(session_id: int) -> Session:
-    try:
-        return facilitation.session_for_viewer(current_user, session_id)
-    except NotFound:
-        abort(404)
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _loaded(find: Callable[[User, int], Any], url_name: str, name: str) -> Loader:
+    """A loader that asks the service for the route's object: 404 to a person of another event,
+    403 with the reason to a person of the event without the right."""
+
+    def load(arguments: dict[str, Any]) -> tuple[str, Any]:
+        return name, find(_actor(), arguments[url_name])
+
+    return load
+
+
+viewed = _loaded(facilitation.session_for_viewer, "session_id", "session")
+facilitated = _loaded(facilitation.facilitated_session, "session_id", "session")
+planned = _loaded(facilitation.planned_session, "session_id", "session")
+planned_event = _loaded(facilitation.planned_event, "event_id", "event")
+planned_agenda_item = _loaded(facilitation.planned_agenda_item, "agenda_item_id", "agenda_item")
 
 
 def _is_id(value: str) -> bool:
@@ -51,265 +77,222 @@ def _optional_id(value: str | None) -> int | None:
     return int(value)
 
 
-def facilitators_only(view: Callable[..., object]) -> Callable[..., object]:
-    """Refuse non-facilitators before reading the form: a refusal does not depend on the input."""
-
-    @functools.wraps(view)
-    def checked(session_id: int, **kwargs: object) -> object:
-        try:
-            facilitation.facilitated_session(current_user, session_id)
-        except NotFound:
-            abort(404)
-        except PermissionDenied as refusal:
-            if not is_htmx():
-                abort(403)
-            return render_template("proposals/_cell_message.html", message=refusal.message), 403
-        return view(session_id, **kwargs)
-
-    return checked
-
-
-def _act(session_id: int, action) -> object:  # noqa: ANN001 - a facilitation call
-    _session(session_id)
-    try:
-        action()
-    except ServiceError as error:
-        status = 403 if isinstance(error, PermissionDenied) else 404 if isinstance(error, NotFound) else 422
-        if not is_htmx():
-            if status != 422:
-                abort(status)  # a refusal is a refusal, for a plain form too
-            flash(error.message, "error")
-            return redirect(url_for("sessions.room", session_id=session_id))
-        return render_template("proposals/_cell_message.html", message=error.message), status
+def _done(session: Session) -> Response | tuple[str, int]:
+    """An action went through: the broadcast updates every screen, this one included."""
     if not is_htmx():
-        return redirect(url_for("sessions.room", session_id=session_id))
+        return redirect(url_for("sessions.room", session_id=session.id))
     return "", 204
 
 
-def _room_context(session: Session) -> dict:
+def _back_to(default: str) -> str:
+    """Where a planning form came from (the organiser's sessions page), if it is one of ours."""
+    return safe_next_url(request.form.get("next", "")) or default
+
+
+def _room_context(session: Session) -> dict[str, Any]:
     spotlight = load_proposal_tree(session.spotlight_proposal_id) if session.spotlight_proposal_id else None
     return {
         "session": session,
         "event": session.event,
-        "proposals": facilitation.proposals_of(session),
-        "agreements": facilitation.current_agreements(session),
-        "timer": facilitation.timer_state(session),
+        "proposals": proposals_of(session),
+        "agreements": current_agreements(session),
+        "timer": timer_state(session),
         "spotlight_proposal": spotlight,
         "is_facilitator": can_facilitate(current_user, session.event),
     }
 
 
+# ---- Pages ----------------------------------------------------------------------------------
+
+
 @blueprint.route("/sesi/<int:session_id>")
-@access("event")
+@access("event", load=viewed)
 @login_required
-def room(session_id: int) -> str | Response:
-    session = _session(session_id)
+def room(session_id: int, session: Session) -> str | Response:
     if not can_facilitate(current_user, session.event) and session.parent_id is None:
-        breakout = facilitation.breakout_of(current_user, session)
+        breakout = breakout_of(current_user, session)
         if breakout is not None:  # a reconnecting participant lands in their breakout
             return redirect(url_for("sessions.room", session_id=breakout.id))
-    facilitation.join(current_user, session_id)
-    db.session.expire_all()
-    session = db.session.get(Session, session_id)
+    facilitation.join(_actor(), session_id)
+    db.session.expire_all()  # the page shows the room as stored now, this person's attendance too
     if request.args.get("pindah"):
         flash(_("You are now in %(title)s.", title=session.title), "info")
     context = _room_context(session)
     if context["is_facilitator"]:
-        context["people"] = sorted({m.user for m in session.event.memberships}, key=lambda u: u.name)
-        context["all_proposals"] = sorted(session.event.proposals, key=lambda p: p.agency.region_code)
+        context["people"] = console_people(session.event)
+        context["all_proposals"] = event_proposals(session.event)
     return render_template("sessions/room.html", **context)
 
 
 @blueprint.route("/sesi/<int:session_id>/proyektor")
-@access("event")
+@access("event", load=viewed)
 @login_required
-def projector(session_id: int) -> str:
-    session = _session(session_id)
+def projector(session_id: int, session: Session) -> str:
     return render_template("sessions/projector.html", **_room_context(session))
 
 
 @blueprint.route("/sesi/<int:session_id>/sorotan")
-@access("event")
+@access("event", load=viewed)
 @login_required
-def spotlight(session_id: int) -> str:
+def spotlight(session_id: int, session: Session) -> str:
     """The spotlight fragment (a client re-fetches it after a reconnect)."""
-    session = _session(session_id)
-    return render_template("sessions/_spotlight.html", **_room_context(session))
+    return str(render(f"session-{session_id}-spotlight") or "")
+
+
+# ---- Planning -------------------------------------------------------------------------------
 
 
 @blueprint.route("/rakor/<int:event_id>/sesi", methods=["POST"])
-@access("session-planner")
+@access("session-planner", load=planned_event)
 @login_required
-def create(event_id: int) -> Response:
-    event = event_for_viewer(event_id)
+def create(event_id: int, event: Event) -> Response:
     titles = request.form.getlist("agenda_title")
     minutes = request.form.getlist("agenda_minutes")
     agenda = [(t, int(m) if re.fullmatch(r"[0-9]{1,4}", m) else -1) for t, m in zip(titles, minutes, strict=False)]
-    try:
-        session = facilitation.create_session(current_user, event, request.form.get("title", ""), agenda)
-    except PermissionDenied:
-        abort(403)
-    except ServiceError as error:
-        flash(error.message, "error")
-        return redirect(_back_to(url_for("events.home", event_id=event_id)))
+    session = facilitation.create_session(_actor(), event, request.form.get("title", ""), agenda)
     return redirect(_back_to(url_for("sessions.room", session_id=session.id)))
 
 
-def _back_to(default: str) -> str:
-    """Where a planning form came from (the organiser's sessions page), if it is one of ours."""
-    from workspace.views.auth import safe_next_url
-
-    return safe_next_url(request.form.get("next", "")) or default
-
-
 @blueprint.route("/sesi/<int:session_id>/agenda", methods=["POST"])
-@access("session-planner")
+@access("session-planner", load=planned)
 @login_required
-def add_agenda_item(session_id: int) -> Response:
-    _session(session_id)
-    try:
-        facilitation.add_agenda_item(
-            current_user,
-            session_id,
-            request.form.get("agenda_title", ""),
-            request.form.get("agenda_minutes", ""),
-            request.form.get("agenda_start", ""),
-        )
-    except PermissionDenied:
-        abort(403)
-    except ServiceError as error:
-        flash(error.message, "error")
+def add_agenda_item(session_id: int, session: Session) -> Response:
+    facilitation.add_agenda_item(
+        _actor(),
+        session_id,
+        request.form.get("agenda_title", ""),
+        request.form.get("agenda_minutes", ""),
+        request.form.get("agenda_start", ""),
+    )
     return redirect(_back_to(url_for("sessions.room", session_id=session_id)))
 
 
 @blueprint.route("/agenda/<int:agenda_item_id>/hapus", methods=["POST"])
-@access("session-planner")
+@access("session-planner", load=planned_agenda_item)
 @login_required
-def remove_agenda_item(agenda_item_id: int) -> Response:
-    try:
-        session = facilitation.remove_agenda_item(current_user, agenda_item_id)
-    except PermissionDenied:
-        abort(403)
-    except NotFound:
-        abort(404)
+def remove_agenda_item(agenda_item_id: int, agenda_item: AgendaItem) -> Response:
+    session = facilitation.remove_agenda_item(_actor(), agenda_item_id)
     return redirect(_back_to(url_for("sessions.room", session_id=session.id)))
 
 
+# ---- Running the session --------------------------------------------------------------------
+
+
 @blueprint.route("/sesi/<int:session_id>/status", methods=["POST"])
-@access("facilitator")
+@access("facilitator", load=facilitated)
 @login_required
-@facilitators_only
-def status(session_id: int) -> object:
+def status(session_id: int, session: Session) -> Response | tuple[str, int]:
     value = request.form.get("status", "")
     if value not in (SessionStatus.LIVE.value, SessionStatus.CLOSED.value):
         abort(400)
-    return _act(session_id, lambda: facilitation.set_status(current_user, session_id, SessionStatus(value)))
+    facilitation.set_status(_actor(), session_id, SessionStatus(value))
+    return _done(session)
 
 
 @blueprint.route("/sesi/<int:session_id>/hadir", methods=["POST"])
-@access("event")
+@access("event", load=viewed)
 @login_required
-def check_in(session_id: int) -> object:
-    return _act(session_id, lambda: facilitation.join(current_user, session_id, explicit=True))
+def check_in(session_id: int, session: Session) -> Response | tuple[str, int]:
+    facilitation.join(_actor(), session_id, explicit=True)
+    return _done(session)
 
 
 @blueprint.route("/sesi/<int:session_id>/kelompok", methods=["POST"])
-@access("facilitator")
+@access("facilitator", load=facilitated)
 @login_required
-@facilitators_only
-def create_breakout(session_id: int) -> object:
+def create_breakout(session_id: int, session: Session) -> Response | tuple[str, int]:
     plan = facilitation.BreakoutPlan(
         title=request.form.get("title", ""),
         user_ids=_ids(request.form.getlist("people")),
         proposal_ids=_ids(request.form.getlist("proposals")),
     )
-    return _act(session_id, lambda: facilitation.create_breakout(current_user, session_id, plan))
+    facilitation.create_breakout(_actor(), session_id, plan)
+    return _done(session)
 
 
 @blueprint.route("/sesi/<int:session_id>/kelompok/mulai", methods=["POST"])
-@access("facilitator")
+@access("facilitator", load=facilitated)
 @login_required
-@facilitators_only
-def start_breakouts(session_id: int) -> object:
-    return _act(session_id, lambda: facilitation.start_breakouts(current_user, session_id))
+def start_breakouts(session_id: int, session: Session) -> Response | tuple[str, int]:
+    facilitation.start_breakouts(_actor(), session_id)
+    return _done(session)
 
 
 @blueprint.route("/sesi/<int:session_id>/kelompok/selesai", methods=["POST"])
-@access("facilitator")
+@access("facilitator", load=facilitated)
 @login_required
-@facilitators_only
-def end_breakouts(session_id: int) -> object:
-    return _act(session_id, lambda: facilitation.end_breakouts(current_user, session_id))
+def end_breakouts(session_id: int, session: Session) -> Response | tuple[str, int]:
+    facilitation.end_breakouts(_actor(), session_id)
+    return _done(session)
 
 
 @blueprint.route("/sesi/<int:session_id>/pindahkan", methods=["POST"])
-@access("facilitator")
+@access("facilitator", load=facilitated)
 @login_required
-@facilitators_only
-def move_person(session_id: int) -> object:
+def move_person(session_id: int, session: Session) -> Response | tuple[str, int]:
     """Move a person into a breakout of this plenary (`breakout`), at any time."""
     user_id = _optional_id(request.form.get("user"))
     breakout_id = _optional_id(request.form.get("breakout"))
     if user_id is None or breakout_id is None:
         abort(400)
-    return _act(session_id, lambda: facilitation.move_person(current_user, session_id, breakout_id, user_id))
+    facilitation.move_person(_actor(), session_id, breakout_id, user_id)
+    return _done(session)
 
 
 @blueprint.route("/sesi/<int:session_id>/kunci", methods=["POST"])
-@access("facilitator")
+@access("facilitator", load=facilitated)
 @login_required
-@facilitators_only
-def lock(session_id: int) -> object:
+def lock(session_id: int, session: Session) -> Response | tuple[str, int]:
     locked = request.form.get("locked", "1") == "1"
     proposal_id = _optional_id(request.form.get("proposal"))
     if proposal_id is None:
-        return _act(session_id, lambda: facilitation.set_session_lock(current_user, session_id, locked))
-    return _act(session_id, lambda: facilitation.set_proposal_lock(current_user, session_id, proposal_id, locked))
+        facilitation.set_session_lock(_actor(), session_id, locked)
+    else:
+        facilitation.set_proposal_lock(_actor(), session_id, proposal_id, locked)
+    return _done(session)
 
 
 @blueprint.route("/sesi/<int:session_id>/sorot", methods=["POST"])
-@access("facilitator")
+@access("facilitator", load=facilitated)
 @login_required
-@facilitators_only
-def set_spotlight(session_id: int) -> object:
+def set_spotlight(session_id: int, session: Session) -> Response | tuple[str, int]:
     proposal_id = _optional_id(request.form.get("proposal"))
     item_id = _optional_id(request.form.get("item"))
     if item_id is not None and proposal_id is None:
         # One item chosen: its proposal is the one in the spotlight.
         item = db.session.get(ProposalItem, item_id)
         proposal_id = item.proposal_id if item is not None else None
-    return _act(session_id, lambda: facilitation.set_spotlight(current_user, session_id, proposal_id, item_id))
+    facilitation.set_spotlight(_actor(), session_id, proposal_id, item_id)
+    return _done(session)
 
 
 @blueprint.route("/sesi/<int:session_id>/timer", methods=["POST"])
-@access("facilitator")
+@access("facilitator", load=facilitated)
 @login_required
-@facilitators_only
-def timer(session_id: int) -> object:
+def timer(session_id: int, session: Session) -> Response | tuple[str, int]:
     if request.form.get("stop"):
-        return _act(session_id, lambda: facilitation.stop_timer(current_user, session_id))
-    minutes, label = request.form.get("minutes", ""), request.form.get("label", "")
-    return _act(session_id, lambda: facilitation.start_timer(current_user, session_id, minutes, label))
+        facilitation.stop_timer(_actor(), session_id)
+    else:
+        minutes, label = request.form.get("minutes", ""), request.form.get("label", "")
+        facilitation.start_timer(_actor(), session_id, minutes, label)
+    return _done(session)
 
 
 @blueprint.route("/sesi/<int:session_id>/pengumuman", methods=["POST"])
-@access("facilitator")
+@access("facilitator", load=facilitated)
 @login_required
-@facilitators_only
-def announcement(session_id: int) -> object:
-    text = request.form.get("text", "")[:2000]
-    return _act(session_id, lambda: facilitation.set_announcement(current_user, session_id, text))
+def announcement(session_id: int, session: Session) -> Response | tuple[str, int]:
+    facilitation.set_announcement(_actor(), session_id, request.form.get("text", "")[:2000])
+    return _done(session)
 
 
 @blueprint.route("/sesi/<int:session_id>/kesepakatan", methods=["POST"])
-@access("facilitator")
+@access("facilitator", load=facilitated)
 @login_required
-@facilitators_only
-def agreement(session_id: int) -> object:
+def agreement(session_id: int, session: Session) -> Response | tuple[str, int]:
     proposal_id = _optional_id(request.form.get("proposal"))
     if proposal_id is None:
         abort(400)
     decision, note = request.form.get("decision", ""), request.form.get("note", "")[:4000]
-    return _act(
-        session_id, lambda: facilitation.record_agreement(current_user, session_id, proposal_id, decision, note)
-    )
+    facilitation.record_agreement(_actor(), session_id, proposal_id, decision, note)
+    return _done(session)
