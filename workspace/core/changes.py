@@ -114,6 +114,7 @@ class PersonMoved(Change):
     """A facilitator sent a person to another session room (breakouts started, moved, ended)."""
 
     user_id: int
+    session_id: int
     url: str
     message: str
 

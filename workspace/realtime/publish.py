@@ -249,7 +249,12 @@ PUBLISH: dict[type[Change], tuple[Row, ...]] = {
     # Every page of an event joins its room (static/js/app.js), the proposal page included.
     PhaseChanged: (Route("event:phase", lambda c: [event_room(c.event_id)], data=_phase_data),),
     NotificationsChanged: (Direct("notifications:count", _unread),),
-    PersonMoved: (Direct("session:moved", lambda c: [(user_room(c.user_id), {"url": c.url, "message": c.message})]),),
+    PersonMoved: (
+        Direct(
+            "session:moved",
+            lambda c: [(user_room(c.user_id), {"session_id": c.session_id, "url": c.url, "message": c.message})],
+        ),
+    ),
     SignInsEnded: (Effect(_end_sign_ins),),
     PeopleChanged: (Effect(lambda _c: people_changed()),),
     CatalogChanged: (EVENT_SIGNAL,),

@@ -135,7 +135,7 @@ def _fresh_proposal(proposal_id: int) -> Proposal:
 
 def _send_to(user_id: int, session: Session, message: str) -> None:
     """Tell one person's screens to go to another session room."""
-    record(PersonMoved(user_id=user_id, url=f"/sesi/{session.id}?pindah=1", message=message))
+    record(PersonMoved(user_id=user_id, session_id=session.id, url=f"/sesi/{session.id}?pindah=1", message=message))
 
 
 def _locks_changed(session_id: int, proposals: list[Proposal]) -> None:
