@@ -331,3 +331,24 @@ def loose_world(loose_app: Flask) -> factories.World:
     """The small world, built in a short app context and detached: readable anywhere."""
     with loose_app.app_context():
         return factories.detached_world()
+
+
+@pytest.fixture
+def connect(loose_app: Flask) -> Iterator[Callable]:
+    """`connect(user)` → (socket test client, HTTP client) sharing one signed-in session."""
+    from workspace.extensions import socketio
+
+    opened = []
+
+    def _connect(user: object | None) -> tuple:
+        http = loose_app.test_client()
+        if user is not None:
+            login(http, user.username)  # type: ignore[attr-defined]
+        client = socketio.test_client(loose_app, flask_test_client=http)
+        opened.append(client)
+        return client, http
+
+    yield _connect
+    for client in opened:
+        if client.is_connected():
+            client.disconnect()

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, request
 
+from workspace.core.access import access
 from workspace.extensions import db
-from workspace.views.access import access
 
 PREFIX = "/_uji"
 

@@ -16,9 +16,9 @@ from flask import Flask
 
 from tests.conftest import csrf_token_of, login
 from tests.factories import build_world, make_session
+from workspace.core.access import ACCESS_RULES
 from workspace.extensions import db, socketio
 from workspace.models import AgendaItem, Comment, EventPhase, ItemLevel, Revision
-from workspace.views.access import ACCESS_RULES
 
 ACTORS = (
     "anonymous",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from tests import hooks
-from workspace.views.access import ACCESS_RULES
+from workspace.core.access import ACCESS_RULES
 
 
 def test_the_product_serves_no_test_hook(loose_app: Flask) -> None:

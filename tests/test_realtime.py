@@ -3,7 +3,7 @@ of edit, presence and focus, and the DB session given back after every event."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -14,25 +14,6 @@ from tests.conftest import htmx_post, login
 from tests.factories import World
 from workspace.extensions import db, socketio
 from workspace.models import ItemLevel, ProposalItem
-
-
-@pytest.fixture
-def connect(loose_app: Flask) -> Iterator[Callable]:
-    """`connect(user)` → (socket test client, HTTP client) sharing one signed-in session."""
-    opened = []
-
-    def _connect(user: object | None) -> tuple:
-        http = loose_app.test_client()
-        if user is not None:
-            login(http, user.username)  # type: ignore[attr-defined]
-        client = socketio.test_client(loose_app, flask_test_client=http)
-        opened.append(client)
-        return client, http
-
-    yield _connect
-    for client in opened:
-        if client.is_connected():
-            client.disconnect()
 
 
 def sub_item_ids(app: Flask, proposal_id: int) -> list[int]:
@@ -297,12 +278,12 @@ def test_focus_with_a_malformed_field_is_refused(connect: Callable, loose_world:
 def test_a_failed_broadcast_does_not_fail_a_saved_edit(
     loose_app: Flask, connect: Callable, loose_world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workspace.realtime import broadcast
+    from workspace.realtime import publish
 
     def broken(*_args, **_kwargs):
         raise ConnectionError("message queue down")
 
-    monkeypatch.setattr(broadcast.socketio, "emit", broken)
+    monkeypatch.setattr(publish.socketio, "emit", broken)
     _client, http = connect(loose_world.participant)
     item_id = sub_item_ids(loose_app, loose_world.proposal.id)[0]
     response = htmx_post(http, f"/usulan/butir/{item_id}/ubah/target", {"value": "9", "base": "4"})

@@ -14,7 +14,7 @@ from flask import Flask
 
 from tests.conftest import csrf_token_of, htmx_post
 from tests.factories import World
-from tests.test_realtime import connect, events_named, join, sub_item_ids  # noqa: F401  (fixture)
+from tests.test_realtime import events_named, join, sub_item_ids
 from workspace.core import uow
 from workspace.core.changes import Change, ItemChanged, all_change_types
 from workspace.extensions import db
@@ -67,7 +67,7 @@ def test_a_change_type_without_a_publish_row_is_reported() -> None:
 def test_a_committed_change_is_published_once(
     loose_app: Flask, connect: Callable, loose_world: World, received: list[list[Change]]
 ) -> None:
-    editor, http = connect(loose_world.participant)
+    _editor, http = connect(loose_world.participant)
     item_id = sub_item_ids(loose_app, loose_world.proposal.id)[0]
     response = htmx_post(
         http, f"/usulan/butir/{item_id}/ubah/target", {"value": "9", "base": stored(loose_app, item_id, "target")}

@@ -6,9 +6,9 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from workspace.core.access import access
 from workspace.core.permissions import can_facilitate, can_manage_event
 from workspace.queries import events as event_service
-from workspace.views.access import access
 from workspace.views.helpers import event_for_viewer
 
 blueprint = Blueprint("events", __name__)

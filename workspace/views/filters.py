@@ -9,8 +9,8 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from workspace import labels
+from workspace.core.item_fields import FIELDS
 from workspace.formatting import comment_html, format_number, format_rupiah
-from workspace.services.item_fields import FIELDS
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
+from workspace.core.access import access
 from workspace.extensions import csrf, db
-from workspace.views.access import access
 
 blueprint = Blueprint("health", __name__)
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from workspace.core.access import access
 from workspace.core.permissions import (
     can_comment,
     can_edit_proposal,
@@ -22,7 +23,6 @@ from workspace.fragments.proposals import history_html, threads_html, tree_html
 from workspace.models import EventPhase, Proposal, ProposalStatus
 from workspace.queries import comments as comment_service
 from workspace.queries import proposals as proposal_service
-from workspace.views.access import access
 from workspace.views.helpers import event_for_viewer, require
 
 blueprint = Blueprint("proposals", __name__)
