@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from workspace.views import admin, auth, comments, editing, errors, events, health, outputs, proposals, sessions
+
 
 def register_blueprints(app: Flask) -> None:
-    from workspace.views import admin, auth, comments, editing, errors, events, health, outputs, proposals, sessions
-
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(events.blueprint)
     app.register_blueprint(proposals.blueprint)

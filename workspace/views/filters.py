@@ -6,11 +6,13 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import get_locale
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from workspace import labels
 from workspace.core.item_fields import FIELDS
 from workspace.formatting import comment_html, format_number, format_rupiah
+from workspace.queries.comments import unread_counts
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -35,10 +37,6 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def unread_notifications_of_viewer() -> int:
-    from flask_login import current_user
-
-    from workspace.queries.comments import unread_counts
-
     if not current_user.is_authenticated:
         return 0
     return unread_counts([current_user.id])[current_user.id]
