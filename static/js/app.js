@@ -223,12 +223,22 @@
       setTimeout(function () { spot.classList.remove("flash-change"); }, 3000);
       if (following()) { spot.scrollIntoView({behavior: "smooth", block: "start"}); }
     };
+    // The facilitator's console is this person's own (its forms), not a broadcast: fetched anew
+    // after a reconnect and when the room's state changed, unless the facilitator is using it.
+    var refreshConsole = function () {
+      var panel = document.getElementById("session-" + sessionId + "-console");
+      if (!panel || !panel.dataset.refreshUrl || panel.contains(document.activeElement)) { return; }
+      htmx.ajax("GET", panel.dataset.refreshUrl, {target: panel, swap: "outerHTML"});
+    };
+    var sessionJoined = false;
     socket.on("connect", function () {
       socket.emit("session:join", {session_id: sessionId}, function (answer) {
         if (!answer || !answer.ok) { return; }
         setTimer(answer.timer);
         // Whatever changed while away comes with the answer, fresh from the database.
         Object.keys(answer.fragments || {}).forEach(function (id) { replaceById(id, answer.fragments[id]); });
+        if (sessionJoined) { refreshConsole(); }
+        sessionJoined = true;
       });
     });
     socket.on("session:changed", function (message) {
@@ -236,6 +246,7 @@
       Object.keys(message.fragments).forEach(function (id) { replaceById(id, message.fragments[id]); });
       setTimer(message.timer);
       if (message.part === "spotlight") { showSpotlight(); }
+      if (message.part === "state") { refreshConsole(); }
     });
   }
 

@@ -124,6 +124,18 @@ def room(session_id: int, session: Session) -> str | Response:
     return render_template("sessions/room.html", **context)
 
 
+@blueprint.route("/sesi/<int:session_id>/konsol")
+@access("facilitator", load=facilitated)
+@login_required
+def console(session_id: int, session: Session) -> str:
+    """The facilitator's console alone: the room re-fetches it after a reconnect and whenever the
+    room's state changed (a breakout made in another window), unless the facilitator is using it."""
+    context = _room_context(session)
+    context["people"] = console_people(session.event)
+    context["all_proposals"] = event_proposals(session.event)
+    return render_template("sessions/_console.html", **context)
+
+
 @blueprint.route("/sesi/<int:session_id>/proyektor")
 @access("event", load=viewed)
 @login_required
