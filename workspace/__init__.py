@@ -6,10 +6,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, Response, current_app, flash, g, has_request_context, redirect, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
+from flask_login import login_url
 from sqlalchemy import event as sa_event
 from werkzeug.routing import IntegerConverter
 
+# Importing workspace.realtime registers the Socket.IO handlers (see _init_realtime).
+from workspace import cli, realtime  # noqa: F401
 from workspace.config import (
     PROJECT_ROOT,
     config_from_environment,
@@ -17,6 +22,11 @@ from workspace.config import (
     normalise_database_url,
 )
 from workspace.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
+from workspace.models import User  # every model: all the tables are on the metadata
+from workspace.queries.accounts import user_of_login
+from workspace.realtime.presence import create_presence
+from workspace.views import register_blueprints
+from workspace.views.filters import register_template_helpers
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -45,9 +55,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_database(app)
     _init_web(app)
     _init_realtime(app)
-
-    from workspace import cli
-
     cli.register(app)
     return app
 
@@ -55,8 +62,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_database(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
-    import workspace.models  # noqa: F401  (register every table on the metadata)
-
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
         with app.app_context():
@@ -74,79 +79,84 @@ def _init_database(app: Flask) -> None:
 
 
 def _init_web(app: Flask) -> None:
-    from workspace.models import User
-    from workspace.views import register_blueprints
-    from workspace.views.filters import register_template_helpers
-
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message_category = "info"
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        from workspace.queries.accounts import user_of_login
-
-        return user_of_login(user_id)
-
-    @login_manager.unauthorized_handler
-    def unauthorized() -> Any:
-        """Pages redirect to the sign-in page; htmx and live-page requests get 401 (and htmx is
-        told to open the sign-in page), never a login page swapped into a fragment."""
-        from flask import flash, redirect
-        from flask_login import login_url
-
-        target = login_url(login_manager.login_view, next_url=request.url)
-        if request.headers.get("HX-Request"):
-            return "", 401, {"HX-Redirect": target}
-        flash(str(login_manager.login_message), login_manager.login_message_category)
-        return redirect(target)
-
+    """Sign-in, CSRF, htmx, rate limits, the language, template helpers, the routes, response headers."""
+    _init_login(app)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
-
-    def select_locale() -> str:
-        chosen = session.get("locale") if has_request_context() else None
-        if isinstance(chosen, str) and chosen in app.config["LANGUAGES"]:
-            return chosen
-        return app.config["BABEL_DEFAULT_LOCALE"]
-
-    babel.init_app(app, locale_selector=select_locale)
-    from flask_babel import lazy_gettext
-
-    login_manager.login_message = lazy_gettext("Please sign in to open this page.")
-
+    babel.init_app(app, locale_selector=_select_locale)
     register_template_helpers(app)
     # Ids in URLs are database ids: a 25-digit one is a 404, not an overflow deep in the driver.
     app.url_map.converters["int"] = DatabaseIdConverter
     register_blueprints(app)
+    _init_response_headers(app)  # after the blueprints: their before_request hooks run first
 
-    @app.before_request
-    def start_timer() -> None:
-        g.request_started = time.perf_counter()
 
-    @app.after_request
-    def server_timing(response: Any) -> Any:
-        # How long the server worked on the request (bench/ reads it; browsers show it in devtools).
-        started = g.get("request_started")
-        if started is not None:
-            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
-        return response
+def _init_login(app: Flask) -> None:
+    """Flask-Login: who the session's user is, and where someone not signed in is sent."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please sign in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
 
-    @app.after_request
-    def security_headers(response: Any) -> Any:
-        # Only our own scripts run: no inline script, no CDN (DESIGN.md, hard rules).
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.endpoint != "static" and "Cache-Control" not in response.headers:
-            response.headers["Cache-Control"] = "no-store"
-        return response
+
+def _load_user(user_id: str) -> User | None:
+    return user_of_login(user_id)
+
+
+def _unauthorized() -> ResponseReturnValue:
+    """Pages redirect to the sign-in page; htmx and live-page requests get 401 (and htmx is
+    told to open the sign-in page), never a login page swapped into a fragment."""
+    target = login_url(login_manager.login_view, next_url=request.url)
+    if request.headers.get("HX-Request"):
+        return "", 401, {"HX-Redirect": target}
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    return redirect(target)
+
+
+def _select_locale() -> str:
+    """The language chosen in this session, if the app offers it; else the default."""
+    chosen = session.get("locale") if has_request_context() else None
+    if isinstance(chosen, str) and chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_response_headers(app: Flask) -> None:
+    """Every response says how long the server worked on it, and carries the security headers."""
+    app.before_request(_start_timer)
+    # after_request hooks run last-registered first: the security headers, then Server-Timing.
+    app.after_request(_server_timing)
+    app.after_request(_security_headers)
+
+
+def _start_timer() -> None:
+    g.request_started = time.perf_counter()
+
+
+def _server_timing(response: Response) -> Response:
+    # How long the server worked on the request (bench/ reads it; browsers show it in devtools).
+    started = g.get("request_started")
+    if started is not None:
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+    return response
+
+
+def _security_headers(response: Response) -> Response:
+    # Only our own scripts run: no inline script, no CDN (DESIGN.md, hard rules).
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -158,11 +168,9 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def _init_realtime(app: Flask) -> None:
-    # Import the handlers before init_app: registered while no server exists, they are kept in
-    # socketio.handlers and installed on the server of every app created (tests create many).
-    from workspace import realtime  # noqa: F401
-    from workspace.realtime.presence import create_presence
-
+    # The handlers were registered when workspace.realtime was imported (above), before any
+    # init_app: registered while no server exists, they are kept in socketio.handlers and installed
+    # on the server of every app created (tests create many).
     app.extensions["sinergi.presence"] = create_presence(app.config)
     allowed_origins = app.config.get("SOCKETIO_ALLOWED_ORIGINS") or None
     socketio.init_app(

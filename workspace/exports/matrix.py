@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from workspace.core.item_fields import COUNT_UNITS
 from workspace.extensions import db
 from workspace.models import (
     Agency,
@@ -33,7 +34,6 @@ from workspace.models import (
     ProposalStatus,
     item_directions,
 )
-from workspace.core.item_fields import COUNT_UNITS
 
 LOCAL_KEY_PREFIX = "~"
 
@@ -181,6 +181,10 @@ class _ProposalRow:
     status: ProposalStatus
 
 
+# (program row key, kegiatan row key or None) of every item, by id: see _item_keys().
+_RowKeys = dict[int, tuple[str, str | None]]
+
+
 def regions_of(event: Event, proposal_regions: Iterable[str] = ()) -> list[Region]:
     """The event's regions, province first then by Kemendagri code, one column each."""
     with_proposal = set(proposal_regions)
@@ -271,10 +275,10 @@ def _load(event: Event, filters: MatrixFilters) -> tuple[list[_ProposalRow], lis
     return proposals, items, directions
 
 
-def _item_keys(items: list[_ItemRow]) -> dict[int, tuple[str, str | None]]:
+def _item_keys(items: list[_ItemRow]) -> _RowKeys:
     """(program row key, kegiatan row key or None) of every item, by id."""
     by_id = {item.id: item for item in items}
-    keys: dict[int, tuple[str, str | None]] = {}
+    keys: _RowKeys = {}
 
     def own_key(item: _ItemRow) -> str:
         return row_code(item.code) if item.code else _local_key(item.name)
@@ -309,6 +313,13 @@ def _matches_direction(
     return False
 
 
+def _in_direction(
+    item: _ItemRow, by_id: dict[int, _ItemRow], directions: dict[int, set[int]], filters: MatrixFilters
+) -> bool:
+    """Whether a sub kegiatan passes the direction filter (every one does without a filter)."""
+    return filters.direction_number is None or _matches_direction(item, by_id, directions, filters.direction_number)
+
+
 def _add_target(cell: Cell, target: str, unit: str) -> None:
     if not target:
         return
@@ -324,67 +335,89 @@ def _add_target(cell: Cell, target: str, unit: str) -> None:
 def build_matrix(event: Event, filters: MatrixFilters | None = None) -> Matrix:
     filters = filters or MatrixFilters()
     proposals, items, directions = _load(event, filters)
-    proposal_by_id = {p.id: p for p in proposals}
     regions = regions_of(event, (p.region_code for p in proposals))
     rows = _catalog_rows()
-    by_id = {item.id: item for item in items}
     keys = _item_keys(items)
+    _add_proposed_rows(rows, items, keys)
+    cells = _fill_cells(proposals, items, keys, directions, filters)
+    local_with_proposal = sum(1 for r in regions if not r.is_province and r.has_proposal)
+    ordered = _ordered_rows(rows, filters)
+    for row in ordered:
+        row.cells = {region.code: cells.get((row.key, region.code)) or Cell() for region in regions}
+        _judge_alignment(row, regions, local_with_proposal)
+    return Matrix(regions=regions, rows=ordered, filters=filters, local_regions_with_proposal=local_with_proposal)
 
-    def row_for(key: str, item: _ItemRow, program_key: str) -> MatrixRow:
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = MatrixRow(
-                key=key,
-                level=item.level,
-                code=row_code(item.code) if item.code else "",
-                name=item.name,
-                program_key=program_key,
-                in_catalog=False,
-            )
-        return row
 
-    # Rows first: every program and kegiatan an agency proposes, with or without a code.
+def _add_proposed_rows(rows: dict[str, MatrixRow], items: list[_ItemRow], keys: _RowKeys) -> None:
+    """Every program and kegiatan an agency proposes gets a row, with or without a code (the
+    catalogue's rows are there already; the first item of a key names a row outside it)."""
     for item in items:
         program_key, kegiatan_key = keys[item.id]
         if item.level is ItemLevel.PROGRAM:
-            row_for(program_key, item, program_key)
+            _row_outside_catalog(rows, program_key, item, program_key)
         elif item.level is ItemLevel.KEGIATAN and kegiatan_key is not None:
-            row_for(kegiatan_key, item, program_key)
+            _row_outside_catalog(rows, kegiatan_key, item, program_key)
 
+
+def _row_outside_catalog(rows: dict[str, MatrixRow], key: str, item: _ItemRow, program_key: str) -> None:
+    if key not in rows:
+        rows[key] = MatrixRow(
+            key=key,
+            level=item.level,
+            code=row_code(item.code) if item.code else "",
+            name=item.name,
+            program_key=program_key,
+            in_catalog=False,
+        )
+
+
+def _fill_cells(
+    proposals: list[_ProposalRow],
+    items: list[_ItemRow],
+    keys: _RowKeys,
+    directions: dict[int, set[int]],
+    filters: MatrixFilters,
+) -> dict[tuple[str, str], Cell]:
+    """The cells by (row key, region code): each sub kegiatan adds to its program's and its
+    kegiatan's cell in its region."""
+    proposal_by_id = {p.id: p for p in proposals}
+    by_id = {item.id: item for item in items}
     cells: dict[tuple[str, str], Cell] = defaultdict(Cell)
     for item in items:
         proposal = proposal_by_id[item.proposal_id]
         program_key, kegiatan_key = keys[item.id]
         row_keys = [program_key] + ([kegiatan_key] if kegiatan_key else [])
         if item.level is ItemLevel.SUBKEGIATAN:
-            if filters.direction_number is not None and not _matches_direction(
-                item, by_id, directions, filters.direction_number
-            ):
+            if not _in_direction(item, by_id, directions, filters):
                 continue
             for key in row_keys:
-                cell = cells[(key, proposal.region_code)]
-                cell.present = True
-                cell.agencies.add(proposal.agency_short_name)
-                cell.subkegiatan_count += 1
-                cell.budget += item.budget or 0
-                cell.forward_budget += item.forward_budget or 0
-                if key == kegiatan_key:
-                    _add_target(cell, item.target, item.unit)
+                _add_subkegiatan(cells[(key, proposal.region_code)], item, proposal, with_target=key == kegiatan_key)
         elif filters.direction_number is None:
             # Without a direction filter, proposing the program or kegiatan itself fills the cell.
             cell = cells[(row_keys[-1], proposal.region_code)]
             cell.present = True
             cell.agencies.add(proposal.agency_short_name)
+    return cells
 
-    local_with_proposal = sum(1 for r in regions if not r.is_province and r.has_proposal)
+
+def _add_subkegiatan(cell: Cell, item: _ItemRow, proposal: _ProposalRow, with_target: bool) -> None:
+    """One sub kegiatan's count and budgets into a cell; its target into its kegiatan's cell only."""
+    cell.present = True
+    cell.agencies.add(proposal.agency_short_name)
+    cell.subkegiatan_count += 1
+    cell.budget += item.budget or 0
+    cell.forward_budget += item.forward_budget or 0
+    if with_target:
+        _add_target(cell, item.target, item.unit)
+
+
+def _ordered_rows(rows: dict[str, MatrixRow], filters: MatrixFilters) -> list[MatrixRow]:
+    """The rows in the matrix's order, only the filtered program's when there is a program filter."""
     ordered = sorted(rows.values(), key=_row_order)
     if filters.program_code:
         wanted = row_code(filters.program_code)
         ordered = [row for row in ordered if row.program_key == wanted]
-    for row in ordered:
-        row.cells = {region.code: cells.get((row.key, region.code)) or Cell() for region in regions}
-        _judge_alignment(row, regions, local_with_proposal)
-    return Matrix(regions=regions, rows=ordered, filters=filters, local_regions_with_proposal=local_with_proposal)
+    return ordered
 
 
 def _row_order(row: MatrixRow) -> tuple[str, int, str]:
@@ -420,6 +453,17 @@ def items_in_cell(event: Event, row_key: str, region_code: str, filters: MatrixF
     """The sub kegiatan (and bare program / kegiatan items) behind one cell, for the drill-down."""
     proposals, items, directions = _load(event, filters)
     proposal_ids = {p.id for p in proposals if p.region_code == region_code}
+    wanted = _cell_item_ids(items, directions, filters, row_key, proposal_ids)
+    if not wanted:
+        return []
+    loaded = {item.id: item for item in db.session.scalars(sa.select(ProposalItem).where(ProposalItem.id.in_(wanted)))}
+    return [_cell_item(loaded[item_id]) for item_id in wanted]
+
+
+def _cell_item_ids(
+    items: list[_ItemRow], directions: dict[int, set[int]], filters: MatrixFilters, row_key: str, proposal_ids: set[int]
+) -> list[int]:
+    """The ids of the items that fill the cell, in the matrix's item order."""
     keys = _item_keys(items)
     by_id = {item.id: item for item in items}
     parents = {item.parent_id for item in items}
@@ -428,29 +472,22 @@ def items_in_cell(event: Event, row_key: str, region_code: str, filters: MatrixF
         if item.proposal_id not in proposal_ids or row_key not in keys[item.id]:
             continue
         if item.level is ItemLevel.SUBKEGIATAN:
-            if filters.direction_number is not None and not _matches_direction(
-                item, by_id, directions, filters.direction_number
-            ):
-                continue
-            wanted.append(item.id)
+            if _in_direction(item, by_id, directions, filters):
+                wanted.append(item.id)
         elif filters.direction_number is None and item.id not in parents:
             wanted.append(item.id)  # a program or kegiatan with nothing below it yet
-    if not wanted:
-        return []
-    loaded = {item.id: item for item in db.session.scalars(sa.select(ProposalItem).where(ProposalItem.id.in_(wanted)))}
-    result = []
-    for item_id in wanted:
-        found = loaded[item_id]
-        chain = [found]
-        while (parent := chain[-1].parent) is not None:
-            chain.append(parent)
-        by_level = {node.level: node for node in chain}
-        result.append(
-            CellItem(
-                item=found,
-                proposal=found.proposal,
-                program=by_level.get(ItemLevel.PROGRAM),
-                kegiatan=by_level.get(ItemLevel.KEGIATAN),
-            )
-        )
-    return result
+    return wanted
+
+
+def _cell_item(found: ProposalItem) -> CellItem:
+    """An item with its proposal and the program and kegiatan above it."""
+    chain = [found]
+    while (parent := chain[-1].parent) is not None:
+        chain.append(parent)
+    by_level = {node.level: node for node in chain}
+    return CellItem(
+        item=found,
+        proposal=found.proposal,
+        program=by_level.get(ItemLevel.PROGRAM),
+        kegiatan=by_level.get(ItemLevel.KEGIATAN),
+    )

@@ -184,30 +184,22 @@ def _dates(event: Event, session: Session | None) -> str:
     return f"{format_date(event.starts_on, 'full')} – {format_date(event.ends_on, 'full')}"
 
 
-def build_minutes(event: Event, session: Session | None = None) -> Minutes:
-    proposals = _proposals_in_scope(event, session)
-    agreements = _current_agreements(event, session)
-    not_discussed = _("Not yet discussed")
-    lines = []
-    for proposal in proposals:
-        agreement = agreements.get(proposal.id)
-        subs = [i for i in proposal.items if i.level is ItemLevel.SUBKEGIATAN]
-        lines.append(
-            ProposalLine(
-                agency=proposal.agency.name,
-                subkegiatan_count=len(subs),
-                budget=sum(i.budget or 0 for i in subs),
-                decision=agreement.decision if agreement else None,
-                decision_label=str(labels.AGREEMENT_DECISION[agreement.decision]) if agreement else not_discussed,
-                note=agreement.note if agreement else "",
-                session_title=agreement.session.title if agreement else "",
-            )
-        )
-    counts = Counter(line.decision_label for line in lines)
-    place = ", ".join(part for part in (event.venue, event.city) if part)
-    dates = _dates(event, session)
-    scope_title = session.title if session else _("The whole event")
-    opening = _(
+def _proposal_line(proposal: Proposal, agreement: Agreement | None, not_discussed: str) -> ProposalLine:
+    """One proposal's row: its sub kegiatan, their budget, and the agreement that stands (if any)."""
+    subs = [i for i in proposal.items if i.level is ItemLevel.SUBKEGIATAN]
+    return ProposalLine(
+        agency=proposal.agency.name,
+        subkegiatan_count=len(subs),
+        budget=sum(i.budget or 0 for i in subs),
+        decision=agreement.decision if agreement else None,
+        decision_label=str(labels.AGREEMENT_DECISION[agreement.decision]) if agreement else not_discussed,
+        note=agreement.note if agreement else "",
+        session_title=agreement.session.title if agreement else "",
+    )
+
+
+def _opening(event: Event, dates: str, place: str) -> str:
+    return _(
         "On %(dates)s, at %(place)s, the %(event)s was held with the theme “%(theme)s”. "
         "The participants discussed and synchronised the proposals for plan year %(year)s and agreed "
         "on the following.",
@@ -217,6 +209,18 @@ def build_minutes(event: Event, session: Session | None = None) -> Minutes:
         theme=event.theme or "–",
         year=event.plan_year,
     )
+
+
+def build_minutes(event: Event, session: Session | None = None) -> Minutes:
+    proposals = _proposals_in_scope(event, session)
+    agreements = _current_agreements(event, session)
+    not_discussed = _("Not yet discussed")
+    lines = [_proposal_line(proposal, agreements.get(proposal.id), not_discussed) for proposal in proposals]
+    counts = Counter(line.decision_label for line in lines)
+    place = ", ".join(part for part in (event.venue, event.city) if part)
+    dates = _dates(event, session)
+    scope_title = session.title if session else _("The whole event")
+    opening = _opening(event, dates, place)
     return Minutes(
         event=event,
         session=session,
@@ -257,12 +261,33 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.set_font("DejaVu", "", 9)
 
 
+def _paragraph(pdf: FPDF, text: str, line_height: float = 5) -> None:
+    pdf.multi_cell(0, line_height, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _table_headings() -> FontFace:
+    """The style of a table's heading row: bold on light blue."""
+    return FontFace(emphasis="BOLD", fill_color=(225, 232, 242))
+
+
 def minutes_pdf(minutes: Minutes) -> bytes:
     """An A4 PDF of the berita acara, from the same `Minutes` as the print view."""
     pdf = _MinutesPDF(footer_text=f"{minutes.title} · {minutes.event.title}"[:140])
     pdf.set_title(f"{minutes.title} – {minutes.scope_title}")
     pdf.alias_nb_pages()
     pdf.add_page()
+    _write_title_and_opening(pdf, minutes)
+    _write_attendance(pdf, minutes.attendance)
+    _heading(pdf, _("II. Agreements on the proposals"))
+    long_notes = _write_agreements_table(pdf, minutes)
+    _write_agreement_totals(pdf, minutes)
+    _write_long_notes(pdf, long_notes)
+    _write_signatures(pdf, minutes.signatories)
+    return bytes(pdf.output())
+
+
+def _write_title_and_opening(pdf: FPDF, minutes: Minutes) -> None:
+    """The centred title, event and scope, then the opening paragraph."""
     pdf.set_font("DejaVu", "B", 14)
     pdf.multi_cell(0, 7, minutes.title.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "B", 11)
@@ -271,25 +296,30 @@ def minutes_pdf(minutes: Minutes) -> bytes:
     pdf.multi_cell(0, 5.5, minutes.scope_title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("DejaVu", "", 10)
-    pdf.multi_cell(0, 5.5, minutes.opening, new_x="LMARGIN", new_y="NEXT")
+    _paragraph(pdf, minutes.opening, line_height=5.5)
 
-    heading_style = FontFace(emphasis="BOLD", fill_color=(225, 232, 242))
-    _heading(pdf, _("I. Attendance (%(count)d people)", count=len(minutes.attendance)))
-    if minutes.attendance:
-        with pdf.table(
-            col_widths=(8, 50, 44, 50, 24), headings_style=heading_style, line_height=4.6, padding=1
-        ) as table:
-            table.row([_("No."), _("Name"), _("Position"), _("Agency"), _("Time")])
-            for number, person in enumerate(minutes.attendance, start=1):
-                table.row([str(number), person.name, person.position, person.agency, person.joined])
-    else:
-        pdf.multi_cell(0, 5, _("Nobody's attendance was recorded."), new_x="LMARGIN", new_y="NEXT")
 
-    _heading(pdf, _("II. Agreements on the proposals"))
+def _write_attendance(pdf: FPDF, attendance: list[AttendanceLine]) -> None:
+    """Section I: who attended, one row each (or a line saying nobody's attendance was recorded)."""
+    _heading(pdf, _("I. Attendance (%(count)d people)", count=len(attendance)))
+    if not attendance:
+        _paragraph(pdf, _("Nobody's attendance was recorded."))
+        return
+    with pdf.table(
+        col_widths=(8, 50, 44, 50, 24), headings_style=_table_headings(), line_height=4.6, padding=1
+    ) as table:
+        table.row([_("No."), _("Name"), _("Position"), _("Agency"), _("Time")])
+        for number, person in enumerate(attendance, start=1):
+            table.row([str(number), person.name, person.position, person.agency, person.joined])
+
+
+def _write_agreements_table(pdf: FPDF, minutes: Minutes) -> list[tuple[int, str, str]]:
+    """Section II's table: one row per proposal and a total row. Returns the notes too long for a
+    row, as (number, agency, note): a table row cannot run over a page, so they follow the table."""
     long_notes: list[tuple[int, str, str]] = []
     with pdf.table(
         col_widths=(8, 52, 16, 32, 28, 40),
-        headings_style=heading_style,
+        headings_style=_table_headings(),
         line_height=4.6,
         padding=1,
         text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT"),
@@ -298,18 +328,10 @@ def minutes_pdf(minutes: Minutes) -> bytes:
         for number, line in enumerate(minutes.proposals, start=1):
             note = line.note
             if len(note) > NOTE_IN_TABLE:
-                # A table row cannot run over a page: a long note is printed in full below the table.
                 long_notes.append((number, line.agency, note))
                 note = note[:NOTE_IN_TABLE].rstrip() + "… " + _("(full note below, no. %(number)d)", number=number)
             table.row(
-                [
-                    str(number),
-                    line.agency,
-                    str(line.subkegiatan_count),
-                    line.budget_text,
-                    line.decision_label,
-                    note,
-                ]
+                [str(number), line.agency, str(line.subkegiatan_count), line.budget_text, line.decision_label, note]
             )
         table.row(
             [
@@ -321,39 +343,48 @@ def minutes_pdf(minutes: Minutes) -> bytes:
                 "",
             ]
         )
-    pdf.ln(2)
-    pdf.multi_cell(
-        0,
-        5,
-        _("Budget of the agreed proposals: %(amount)s", amount=format_rupiah(minutes.agreed_budget)),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    for label, count in sorted(minutes.decision_counts.items()):
-        pdf.multi_cell(0, 5, f"{label}: {count}", new_x="LMARGIN", new_y="NEXT")
-    if long_notes:
-        _heading(pdf, _("Full notes"))
-        for number, agency, note in long_notes:
-            pdf.multi_cell(0, 5, f"{number}. {agency}: {note}", new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(1)
+    return long_notes
 
+
+def _write_agreement_totals(pdf: FPDF, minutes: Minutes) -> None:
+    """Below the table: the budget agreed, and how many proposals each decision got."""
+    pdf.ln(2)
+    _paragraph(pdf, _("Budget of the agreed proposals: %(amount)s", amount=format_rupiah(minutes.agreed_budget)))
+    for label, count in sorted(minutes.decision_counts.items()):
+        _paragraph(pdf, f"{label}: {count}")
+
+
+def _write_long_notes(pdf: FPDF, long_notes: list[tuple[int, str, str]]) -> None:
+    """The agreement notes cut short in the table, in full, by their row number."""
+    if not long_notes:
+        return
+    _heading(pdf, _("Full notes"))
+    for number, agency, note in long_notes:
+        _paragraph(pdf, f"{number}. {agency}: {note}")
+        pdf.ln(1)
+
+
+def _write_signatures(pdf: FPDF, signatories: list[Signatory]) -> None:
+    """Section III: two signature blocks a row; a row that would not fit starts a new page."""
     _heading(pdf, _("III. Signatures"))
     column_width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
-    for pair_start in range(0, len(minutes.signatories), 2):
-        pair = minutes.signatories[pair_start : pair_start + 2]
+    for pair_start in range(0, len(signatories), 2):
         if pdf.get_y() > pdf.h - 60:
             pdf.add_page()
         top = pdf.get_y() + 2
-        for column, signatory in enumerate(pair):
-            x = pdf.l_margin + column * column_width
-            pdf.set_xy(x, top)
-            pdf.set_font("DejaVu", "", 9)
-            pdf.multi_cell(column_width - 4, 4.6, signatory.role, align="C")
-            pdf.set_xy(x, top + 26)
-            pdf.set_font("DejaVu", "B", 9)
-            pdf.multi_cell(column_width - 4, 4.6, signatory.name or "(" + "." * 40 + ")", align="C")
-            pdf.set_font("DejaVu", "", 8)
-            pdf.set_x(x)
-            pdf.multi_cell(column_width - 4, 4.2, signatory.detail or _("NIP.") + " " + "." * 30, align="C")
+        for column, signatory in enumerate(signatories[pair_start : pair_start + 2]):
+            _write_signature_block(pdf, signatory, x=pdf.l_margin + column * column_width, top=top, width=column_width)
         pdf.set_y(top + 42)
-    return bytes(pdf.output())
+
+
+def _write_signature_block(pdf: FPDF, signatory: Signatory, x: float, top: float, width: float) -> None:
+    """The role, room to sign, then the name and NIP (dotted lines where they are to be written)."""
+    pdf.set_xy(x, top)
+    pdf.set_font("DejaVu", "", 9)
+    pdf.multi_cell(width - 4, 4.6, signatory.role, align="C")
+    pdf.set_xy(x, top + 26)
+    pdf.set_font("DejaVu", "B", 9)
+    pdf.multi_cell(width - 4, 4.6, signatory.name or "(" + "." * 40 + ")", align="C")
+    pdf.set_font("DejaVu", "", 8)
+    pdf.set_x(x)
+    pdf.multi_cell(width - 4, 4.2, signatory.detail or _("NIP.") + " " + "." * 30, align="C")
