@@ -93,7 +93,7 @@ def test_seed_demo_is_idempotent_and_keeps_edits(app: Flask) -> None:
 
 
 def test_demo_logins_work(app: Flask) -> None:
-    from workspace.services.accounts import authenticate
+    from workspace.queries.accounts import authenticate
 
     app.test_cli_runner().invoke(args=["seed-demo"])
     for login in DEMO_LOGINS:

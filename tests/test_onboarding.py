@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -16,9 +16,11 @@ from flask.testing import FlaskClient
 from openpyxl import Workbook
 from pypdf import PdfReader
 
-from tests.conftest import csrf_token_of
+from tests.conftest import csrf_token_of, login
 from tests.factories import World, make_agency, make_user
-from workspace.extensions import db
+from workspace.core import uow
+from workspace.core.changes import Change, SignInsEnded
+from workspace.extensions import db, socketio
 from workspace.models import (
     AgencyLevel,
     AuditEntry,
@@ -29,6 +31,8 @@ from workspace.models import (
     Role,
     User,
 )
+from workspace.services import accounts
+from workspace.services.onboarding import join_codes
 
 HEADER = ["Nama", "NIP", "Jabatan", "Perangkat Daerah", "Email", "Telepon", "Peran"]
 
@@ -741,3 +745,108 @@ def test_renaming_someone_shows_at_once_in_cached_fragments(hotel: World, login_
         data={"csrf_token": token, "name": "Budi Santoso", "agency_id": str(hotel.agency.id), "roles": ["participant"]},
     )
     assert "Budi Santoso" in viewer.get(f"/usulan/{hotel.proposal.id}/diskusi").get_data(as_text=True)
+
+
+# ---- On the seam: each write one unit of work, its changes published after the commit ---------
+
+
+@pytest.fixture
+def received() -> Iterator[list[list[Change]]]:
+    """Every batch of changes the `committed` signal hands out while the test runs."""
+    batches: list[list[Change]] = []
+
+    def listen(_app: Flask, changes: list[Change]) -> None:
+        batches.append(list(changes))
+
+    uow.committed.connect(listen)
+    yield batches
+    uow.committed.disconnect(listen)
+
+
+def event_form(token: str, **change: str) -> dict[str, str]:
+    return {
+        "csrf_token": token,
+        "title": "Rakor",
+        "plan_year": "2025",
+        "starts_on": date.today().isoformat(),
+        "ends_on": (date.today() + timedelta(days=1)).isoformat(),
+        "phase": "meeting",
+        **change,
+    }
+
+
+def test_a_new_phase_reaches_the_open_pages_of_the_event_at_once(loose_app: Flask, loose_world: World) -> None:
+    http = loose_app.test_client()
+    login(http, loose_world.participant.username)
+    page = socketio.test_client(loose_app, flask_test_client=http)
+    assert page.emit("event:join", {"event_id": loose_world.event.id}, callback=True)["ok"]
+    page.get_received()
+    organiser = loose_app.test_client()
+    login(organiser, loose_world.organiser.username)
+    token = csrf_token_of(organiser, "/")
+    url = f"/rakor/{loose_world.event.id}/admin"
+    assert organiser.post(url, data=event_form(token, title="Rakor Baru")).status_code == 302
+    assert [e for e in page.get_received() if e["name"] == "event:phase"] == []  # details only: rights unchanged
+    assert organiser.post(url, data=event_form(token, title="Rakor Baru", phase="closed")).status_code == 302
+    phases = [e["args"][0] for e in page.get_received() if e["name"] == "event:phase"]
+    assert phases == [{"event_id": loose_world.event.id, "phase": "closed", "accepts_edits": False}]
+    page.disconnect()
+
+
+def test_a_refused_event_form_publishes_nothing(hotel: World, login_as, received: list[list[Change]]) -> None:
+    client = login_as(hotel.organiser)
+    token = csrf_token_of(client, "/")
+    answer = client.post(f"/rakor/{hotel.event.id}/admin", data=event_form(token, phase="closed", title=""))
+    assert answer.status_code == 422
+    assert received == []
+    db.session.expire_all()
+    assert hotel.event.phase is EventPhase.MEETING
+
+
+def test_a_new_password_is_one_unit_of_work(
+    hotel: World, login_as, received: list[list[Change]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.factories import PASSWORD
+
+    elsewhere = login_as(hotel.participant)
+    here = login_as(hotel.participant)
+    token = csrf_token_of(here, "/kata-sandi")
+    form = {"csrf_token": token, "current": PASSWORD, "password": "sandi-baru-123", "confirmation": "sandi-baru-123"}
+
+    def fails(_token: str | None) -> None:
+        raise RuntimeError("the last step of the password change fails")
+
+    monkeypatch.setattr(accounts, "_keep_login", fails)
+    with pytest.raises(RuntimeError):
+        here.post("/kata-sandi", data=form)
+    monkeypatch.undo()
+    db.session.expire_all()
+    assert db.session.get(User, hotel.participant.id).check_password(PASSWORD)  # nothing of it stayed
+    assert elsewhere.get(f"/usulan/{hotel.proposal.id}").status_code == 200
+    assert received == []
+
+    assert here.post("/kata-sandi", data=form).status_code == 302
+    [[ended]] = received
+    assert isinstance(ended, SignInsEnded) and ended.user_id == hotel.participant.id and ended.keep_token
+    assert here.get(f"/usulan/{hotel.proposal.id}").status_code == 200
+    assert elsewhere.get(f"/usulan/{hotel.proposal.id}").status_code == 302
+
+
+def test_a_code_is_not_spent_without_its_sign_in(
+    hotel: World, app: Flask, login_as, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [code] = issue(login_as(hotel.organiser), hotel.event.id, [hotel.participant.id])
+
+    def fails(*_arguments: object, **_options: object) -> str:
+        raise RuntimeError("the sign-in cannot be stored")
+
+    monkeypatch.setattr(join_codes, "open_login", fails)
+    with pytest.raises(RuntimeError):
+        join(app, code)
+    monkeypatch.undo()
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(JoinCode).where(JoinCode.user_id == hotel.participant.id))
+    assert stored.used_at is None
+    browser, answer = join(app, code)  # the card still works
+    assert answer.status_code == 302
+    assert browser.get("/kata-sandi").status_code == 200

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import upgrade
 
+from workspace.core.errors import ValidationFailed
 from workspace.extensions import db
 from workspace.models import Agency, Event, Role
 from workspace.services import accounts, catalog, demo
-from workspace.services.errors import ValidationFailed
+from workspace.services.backup import backup_sqlite
 
 
 def register(app: Flask) -> None:
@@ -110,12 +112,6 @@ def backup(target: Path | None) -> None:
 
     For PostgreSQL use pg_dump (see docs/deploy.md).
     """
-    from datetime import datetime
-
-    from flask import current_app
-
-    from workspace.services.backup import backup_sqlite
-
     if db.engine.dialect.name != "sqlite":
         raise click.ClickException("flask backup copies SQLite databases; for PostgreSQL use pg_dump (docs/deploy.md)")
     source = Path(db.engine.url.database or "")

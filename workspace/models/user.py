@@ -69,7 +69,11 @@ class User(UserMixin, Model):
 
     # The sign-in this object was loaded through (set by the user loader); part of get_id(), so the
     # session cookie and the remember-me cookie both name one sign-in that logging out ends.
-    login_token = None  # a plain attribute, not a column
+    # A plain attribute, not a column (SQLAlchemy refuses an annotation that is not Mapped[...]).
+    if TYPE_CHECKING:
+        login_token: str | None
+    else:
+        login_token = None
 
     def get_id(self) -> str:
         return f"{self.id}.{self.login_token}" if self.login_token else str(self.id)

@@ -1,4 +1,6 @@
-"""Accounts: authentication and creating people with their roles."""
+"""Accounts: creating people with their roles, sign-ins (started, ended) and a person's own
+password. The sign-in helpers without a transaction of their own (`open_login`, …) write inside
+the caller's unit of work."""
 
 from __future__ import annotations
 
@@ -9,14 +11,15 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from workspace.core.changes import SignInsEnded
-from workspace.core.errors import ValidationFailed
+from workspace.core.errors import NotFound, ValidationFailed
 from workspace.core.uow import record, write_transaction
 from workspace.extensions import db
-from workspace.models import Agency, Event, LoginSession, Membership, Role, User
+from workspace.models import Agency, AuditEntry, Event, LoginSession, Membership, Role, User
 from workspace.models.base import utcnow
-from workspace.queries.accounts import authenticate, token_hash  # noqa: F401  (authenticate: the sign-in form's)
+from workspace.queries.accounts import token_hash
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
 
 
 def normalise_username(username: str) -> str:
@@ -42,8 +45,7 @@ def create_user(
         errors["username"] = _("The username %(username)s is already taken.", username=username)
     if not name.strip() or len(name) > 120:
         errors["name"] = _("Name is required, at most 120 characters.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = _("Password: at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
+    errors.update(password_problems(password))
     if roles and event is None:
         errors["event"] = _("Roles need an event.")
     if errors:
@@ -57,14 +59,36 @@ def create_user(
     return user
 
 
-def start_login(user: User, user_agent: str = "", expires_at: datetime | None = None) -> str:
-    """Record a sign-in and return its token (carried by the session cookie, stored hashed)."""
+def password_problems(password: str, confirmation: str | None = None) -> dict[str, str]:
+    """The password policy: at least MIN_PASSWORD_LENGTH characters, at most MAX_PASSWORD_LENGTH,
+    typed twice the same when a confirmation is asked for."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return {"password": _("Password: at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)}
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return {"password": _("At most %(max)d characters.", max=MAX_PASSWORD_LENGTH)}
+    if confirmation is not None and password != confirmation:
+        return {"confirmation": _("The two passwords are not the same.")}
+    return {}
+
+
+# ---- Sign-ins ------------------------------------------------------------------------------
+
+
+def open_login(user_id: int, user_agent: str = "", expires_at: datetime | None = None) -> str:
+    """Inside the caller's unit of work: record a sign-in and return its token (carried by the
+    session cookie, stored hashed)."""
     token = secrets.token_urlsafe(32)
+    db.session.add(
+        LoginSession(user_id=user_id, token_hash=token_hash(token), user_agent=user_agent[:200], expires_at=expires_at)
+    )
+    return token
+
+
+def start_login(user: User, user_agent: str = "", expires_at: datetime | None = None) -> str:
+    """A password sign-in: record it; the user object carries its token for the session cookie."""
     user_id = user.id
     with write_transaction():
-        login = LoginSession(user_id=user_id, token_hash=token_hash(token), user_agent=user_agent[:200])
-        login.expires_at = expires_at
-        db.session.add(login)
+        token = open_login(user_id, user_agent, expires_at)
     user.login_token = token
     return token
 
@@ -73,29 +97,70 @@ def end_login(token: str | None) -> None:
     """Signing out: the sign-in stops working everywhere its cookies went, sockets included."""
     if not token:
         return
-    with write_transaction():
+    with write_transaction() as unit:
         db.session.execute(
             sa.update(LoginSession)
             .where(LoginSession.token_hash == token_hash(token), LoginSession.ended_at.is_(None))
             .values(ended_at=utcnow())
         )
-        record(SignInsEnded(tokens=(token,)))
+        unit.record(SignInsEnded(tokens=(token,)))
 
 
-def keep_login(token: str | None) -> None:
-    """The person set a password: their code sign-in no longer ends with the event."""
-    if token:
-        with write_transaction():
-            db.session.execute(
-                sa.update(LoginSession).where(LoginSession.token_hash == token_hash(token)).values(expires_at=None)
-            )
-
-
-def end_other_logins(user_id: int, keep_token: str | None) -> None:
-    """A new password: every other sign-in of the person ends (a lost card's, a borrowed laptop's)."""
+def _end_other_logins(user_id: int, keep_token: str | None) -> None:
+    """Inside the caller's unit of work: every other sign-in of the person ends (a lost card's, a
+    borrowed laptop's), and with them their live sockets after the commit."""
     condition = [LoginSession.user_id == user_id, LoginSession.ended_at.is_(None)]
     if keep_token:
         condition.append(LoginSession.token_hash != token_hash(keep_token))
+    db.session.execute(sa.update(LoginSession).where(*condition).values(ended_at=utcnow()))
+    record(SignInsEnded(user_id=user_id, keep_token=keep_token))
+
+
+def _keep_login(token: str | None) -> None:
+    """Inside the caller's unit of work: a sign-in with a password does not end with the event
+    (a code's sign-in did)."""
+    if token:
+        db.session.execute(
+            sa.update(LoginSession).where(LoginSession.token_hash == token_hash(token)).values(expires_at=None)
+        )
+
+
+# ---- A person's own password -----------------------------------------------------------------
+
+
+def change_own_password(user: User, current: str, password: str, confirmation: str, from_code: bool) -> None:
+    """A person sets their password: the current one is asked for unless they came in with a join
+    code just now; the policy holds (ValidationFailed, nothing stored). Then, in one unit of work,
+    the new hash, the audit line, every other sign-in of theirs ended and this one kept past the
+    event's end."""
+    errors: dict[str, str] = {}
+    if not from_code and not user.check_password(current):
+        errors["current"] = _("Your current password is not right.")
+    errors.update(password_problems(password, confirmation))
+    if errors:
+        raise ValidationFailed(errors)
+    user_id, keep_token = user.id, user.login_token
+    new_hash = _hashed(password)  # scrypt is slow on purpose: not while holding the write lock
     with write_transaction():
-        db.session.execute(sa.update(LoginSession).where(*condition).values(ended_at=utcnow()))
-        record(SignInsEnded(user_id=user_id, keep_token=keep_token))
+        person = db.session.get(User, user_id)
+        if person is None:
+            raise NotFound(_("The page or data you are looking for does not exist."))
+        person.password_hash = new_hash
+        db.session.add(
+            AuditEntry(
+                event_id=None,
+                actor_id=person.id,
+                action="person.password",
+                target=f"user:{person.id}",
+                detail=person.name[:2000],
+            )
+        )
+        _end_other_logins(user_id, keep_token)
+        _keep_login(keep_token)
+
+
+def _hashed(password: str) -> str:
+    """The password's hash as the model makes it (User.set_password), on an object of no session."""
+    probe = User()
+    probe.set_password(password)
+    return probe.password_hash or ""

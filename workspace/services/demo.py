@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from workspace.core.uow import write_transaction
 from workspace.extensions import db
 from workspace.models import (
     Agency,
@@ -427,20 +428,25 @@ class SeedReport:
 
 
 def seed_demo() -> SeedReport:
-    """Create (or complete) the demo rakor; safe to run any number of times."""
+    """Create (or complete) the demo rakor; safe to run any number of times.
+
+    The reference data in their own units of work (as any catalogue import), then the rakor in one:
+    all of it or, should anything fail, none. It records no change to publish: it is seeded from
+    the command line, before anyone is online."""
     load_reference_data()
-    event = _event()
-    province, local = _agencies()
-    db.session.flush()
-    for agency in [province] + [a for _, k, b in local for a in (k, b)]:
-        if agency not in event.agencies:
-            event.agencies.append(agency)
-    _people(event, province, local)
-    directions = {d.number: d for d in db.session.scalars(sa.select(NationalDirection))}
-    for seed, agency in enumerate([province] + [k for _, k, _ in local]):
-        _proposal(event, agency, seed, directions)
-    _plenary(event)
-    db.session.commit()
+    _demo_password_hash()  # scrypt is slow on purpose: hashed before the write lock is taken
+    with write_transaction():
+        event = _event()
+        province, local = _agencies()
+        db.session.flush()
+        for agency in [province] + [a for _, k, b in local for a in (k, b)]:
+            if agency not in event.agencies:
+                event.agencies.append(agency)
+        _people(event, province, local)
+        directions = {d.number: d for d in db.session.scalars(sa.select(NationalDirection))}
+        for seed, agency in enumerate([province] + [k for _, k, _ in local]):
+            _proposal(event, agency, seed, directions)
+        _plenary(event)
     people = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Membership.user_id))).where(Membership.event_id == event.id)
     )

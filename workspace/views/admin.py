@@ -1,8 +1,10 @@
 """The organiser's administration screens (Admin rakor): event, agencies, people and roles, the
 participant-list import, join codes and name-tag cards, sessions and agenda, catalogue, audit.
 
-Thin: every route refuses anyone but the event's organisers first, then calls
-services.onboarding (or catalog / facilitation) and renders.
+Thin: `@access("organiser", load=…)` loads the event and refuses anyone but its organisers before
+the form is read; each write is one call to services.onboarding (or catalog), one unit of work.
+Service errors answer through the one error handler (views/errors.py), except refused input of a
+form, which renders that form again with the reason beside each field (422).
 """
 
 from __future__ import annotations
@@ -12,66 +14,75 @@ import binascii
 import re
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
-from workspace.core.permissions import can_manage_event
+from workspace.core.access import access, by_id
+from workspace.core.errors import NotFound, ServiceError, ValidationFailed
 from workspace.exports.name_tags import Card, cards_pdf
 from workspace.extensions import db
 from workspace.models import AgencyKind, AgencyLevel, CatalogEntry, Event, EventPhase, Role, User
 from workspace.services import catalog, onboarding
-from workspace.services.errors import ServiceError, ValidationFailed
-from workspace.views.access import access
-from workspace.views.helpers import download, event_for_viewer, require
+from workspace.views.helpers import download
 
 blueprint = Blueprint("admin", __name__)
 
 MAX_LIST_BYTES = 2 * 1024 * 1024
 
-
-def _organised(event_id: int) -> Event:
-    event = event_for_viewer(event_id)
-    require(can_manage_event(current_user, event))
-    return event
+Page = str | tuple[str, int] | Response
+by_event = by_id(Event, "event_id", "event")
 
 
-def _problem(error: ServiceError) -> tuple[dict[str, str], int]:
-    """A service's refusal as form errors and a status: 403 for a refusal, 422 for bad input."""
-    if isinstance(error, ValidationFailed):
-        return error.errors, 422
-    return {"": error.message}, 403
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _person_of(event: Event, user_id: int) -> User:
+    """A person of the event (404 for anyone else)."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.roles_in(event):
+        raise NotFound(_("The page or data you are looking for does not exist."))
+    return user
 
 
 def _ids(values: list[str]) -> list[int]:
     if any(re.fullmatch(r"[0-9]{1,12}", v) is None for v in values):
-        abort(400)
+        raise ValidationFailed({"people": _("The form is incomplete; reload the page and try again.")})
     return [int(v) for v in values]
 
 
 # ---- Event ---------------------------------------------------------------------------------
 
 
+def _event_page(event: Event, invalid: ValidationFailed | None = None) -> tuple[str, int]:
+    """The event form: as stored, or as sent with the reasons it was refused."""
+    page = render_template(
+        "admin/event.html",
+        event=event,
+        form=request.form if invalid else None,
+        errors=invalid.errors if invalid else {},
+        phases=list(EventPhase),
+    )
+    return page, 422 if invalid else 200
+
+
 @blueprint.route("/rakor/<int:event_id>/admin")
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def event_details(event_id: int) -> str:
-    event = _organised(event_id)
-    return render_template("admin/event.html", event=event, form=None, errors={}, phases=list(EventPhase))
+def event_details(event_id: int, event: Event) -> Page:
+    return _event_page(event)
 
 
 @blueprint.route("/rakor/<int:event_id>/admin", methods=["POST"])
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def save_event(event_id: int) -> object:
-    event = _organised(event_id)
+def save_event(event_id: int, event: Event) -> Page:
     try:
-        onboarding.event.update_event(current_user, event_id, request.form.to_dict())
-    except ServiceError as error:
-        errors, status = _problem(error)
-        return render_template(
-            "admin/event.html", event=event, form=request.form, errors=errors, phases=list(EventPhase)
-        ), status
+        onboarding.event.update_event(_actor(), event_id, request.form.to_dict())
+    except ValidationFailed as invalid:
+        return _event_page(event, invalid)
     flash(_("The event is saved."), "success")
     return redirect(url_for("admin.event_details", event_id=event_id))
 
@@ -79,7 +90,9 @@ def save_event(event_id: int) -> object:
 # ---- Agencies ------------------------------------------------------------------------------
 
 
-def _agencies_page(event: Event, errors: dict | None = None, form: dict | None = None, status: int = 200) -> object:
+def _agencies_page(
+    event: Event, errors: dict[str, str] | None = None, form: dict[str, str] | None = None, status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "admin/agencies.html",
         event=event,
@@ -91,67 +104,60 @@ def _agencies_page(event: Event, errors: dict | None = None, form: dict | None =
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/perangkat-daerah")
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def agencies(event_id: int) -> object:
-    return _agencies_page(_organised(event_id))
+def agencies(event_id: int, event: Event) -> Page:
+    return _agencies_page(event)
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/perangkat-daerah", methods=["POST"])
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def add_agency(event_id: int) -> object:
-    event = _organised(event_id)
+def add_agency(event_id: int, event: Event) -> Page:
     try:
-        agency = onboarding.agencies.save_agency(current_user, event_id, None, request.form.to_dict())
-    except ServiceError as error:
-        errors, status = _problem(error)
-        return _agencies_page(event, errors, request.form.to_dict(), status)
+        agency = onboarding.agencies.save_agency(_actor(), event_id, None, request.form.to_dict())
+    except ValidationFailed as invalid:
+        return _agencies_page(event, invalid.errors, request.form.to_dict(), 422)
     flash(_("%(agency)s takes part in the event.", agency=agency.name), "success")
     return redirect(url_for("admin.agencies", event_id=event_id))
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/perangkat-daerah/<int:agency_id>", methods=["POST"])
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def edit_agency(event_id: int, agency_id: int) -> object:
-    event = _organised(event_id)
+def edit_agency(event_id: int, agency_id: int, event: Event) -> Page:
     try:
-        onboarding.agencies.save_agency(current_user, event_id, agency_id, request.form.to_dict())
-    except ServiceError as error:
-        errors, status = _problem(error)
-        return _agencies_page(event, {f"{agency_id}-{k}": v for k, v in errors.items()}, None, status)
+        onboarding.agencies.save_agency(_actor(), event_id, agency_id, request.form.to_dict())
+    except ValidationFailed as invalid:
+        return _agencies_page(event, {f"{agency_id}-{k}": v for k, v in invalid.errors.items()}, None, 422)
     flash(_("The agency is saved."), "success")
     return redirect(url_for("admin.agencies", event_id=event_id))
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/perangkat-daerah/<int:agency_id>/status", methods=["POST"])
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def agency_status(event_id: int, agency_id: int) -> object:
-    event = _organised(event_id)
-    try:
-        onboarding.agencies.set_agency_active(current_user, event_id, agency_id, request.form.get("active") == "1")
-    except ServiceError as error:
-        errors, status = _problem(error)
-        return _agencies_page(event, errors, None, status)
+def agency_status(event_id: int, agency_id: int, event: Event) -> Page:
+    onboarding.agencies.set_agency_active(_actor(), event_id, agency_id, request.form.get("active") == "1")
     return redirect(url_for("admin.agencies", event_id=event_id))
 
 
 # ---- People ----------------------------------------------------------------------------------
 
 
-def _people_page(event: Event, errors: dict | None = None, form: dict | None = None, status: int = 200) -> object:
+def _matches(query: str, user: User) -> bool:
+    return (
+        query in user.name.lower() or query in user.username or bool(user.agency and query in user.agency.name.lower())
+    )
+
+
+def _people_page(
+    event: Event, errors: dict[str, str] | None = None, form: dict[str, str] | None = None, status: int = 200
+) -> tuple[str, int]:
     query = request.args.get("q", "").strip().lower()[:80]
-    people = onboarding.people.people_of(current_user, event)
+    people = onboarding.people.people_of(_actor(), event)
     if query:
-        people = [
-            (user, roles)
-            for user, roles in people
-            if query in user.name.lower()
-            or query in user.username
-            or (user.agency and query in user.agency.name.lower())
-        ]
+        people = [(user, roles) for user, roles in people if _matches(query, user)]
     return render_template(
         "admin/people.html",
         event=event,
@@ -165,42 +171,33 @@ def _people_page(event: Event, errors: dict | None = None, form: dict | None = N
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/orang")
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def people(event_id: int) -> object:
-    return _people_page(_organised(event_id))
+def people(event_id: int, event: Event) -> Page:
+    return _people_page(event)
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/orang", methods=["POST"])
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def add_person(event_id: int) -> object:
-    event = _organised(event_id)
+def add_person(event_id: int, event: Event) -> Page:
     try:
         user = onboarding.people.save_person(
-            current_user, event_id, None, request.form.to_dict(), request.form.getlist("roles")
+            _actor(), event_id, None, request.form.to_dict(), request.form.getlist("roles")
         )
-    except ServiceError as error:
-        errors, status = _problem(error)
-        return _people_page(event, errors, request.form.to_dict(), status)
+    except ValidationFailed as invalid:
+        return _people_page(event, invalid.errors, request.form.to_dict(), 422)
     flash(_("%(name)s is added (username %(username)s).", name=user.name, username=user.username), "success")
     return redirect(url_for("admin.people", event_id=event_id))
 
 
-@blueprint.route("/rakor/<int:event_id>/admin/orang/<int:user_id>")
-@access("organiser")
-@login_required
-def person(event_id: int, user_id: int) -> object:
-    event = _organised(event_id)
-    user = db.session.get(User, user_id)
-    if user is None or not user.roles_in(event):
-        abort(404)
-    return _person_page(event, user)
-
-
 def _person_page(
-    event: Event, user: User, errors: dict | None = None, form: dict | None = None, status: int = 200
-) -> object:
+    event: Event,
+    user: User,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     return render_template(
         "admin/person.html",
         event=event,
@@ -214,56 +211,61 @@ def _person_page(
     ), status
 
 
-@blueprint.route("/rakor/<int:event_id>/admin/orang/<int:user_id>", methods=["POST"])
-@access("organiser")
+@blueprint.route("/rakor/<int:event_id>/admin/orang/<int:user_id>")
+@access("organiser", load=by_event)
 @login_required
-def save_person(event_id: int, user_id: int) -> object:
-    event = _organised(event_id)
-    user = db.session.get(User, user_id)
-    if user is None or not user.roles_in(event):
-        abort(404)
+def person(event_id: int, user_id: int, event: Event) -> Page:
+    return _person_page(event, _person_of(event, user_id))
+
+
+@blueprint.route("/rakor/<int:event_id>/admin/orang/<int:user_id>", methods=["POST"])
+@access("organiser", load=by_event)
+@login_required
+def save_person(event_id: int, user_id: int, event: Event) -> Page:
+    user = _person_of(event, user_id)
     try:
         onboarding.people.save_person(
-            current_user, event_id, user_id, request.form.to_dict(), request.form.getlist("roles")
+            _actor(), event_id, user_id, request.form.to_dict(), request.form.getlist("roles")
         )
-    except ServiceError as error:
-        errors, status = _problem(error)
-        return _person_page(event, user, errors, request.form.to_dict(), status)
+    except ValidationFailed as invalid:
+        return _person_page(event, user, invalid.errors, request.form.to_dict(), 422)
     flash(_("The changes are saved."), "success")
     return redirect(url_for("admin.person", event_id=event_id, user_id=user_id))
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/orang/<int:user_id>/status", methods=["POST"])
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def person_status(event_id: int, user_id: int) -> object:
-    event = _organised(event_id)
-    user = db.session.get(User, user_id)
-    if user is None or not user.roles_in(event):
-        abort(404)
-    try:
-        onboarding.people.set_person_active(current_user, event_id, user_id, request.form.get("active") == "1")
-    except ServiceError as error:
-        errors, status = _problem(error)
-        return _person_page(event, user, errors, None, status)
+def person_status(event_id: int, user_id: int, event: Event) -> Page:
+    _person_of(event, user_id)
+    onboarding.people.set_person_active(_actor(), event_id, user_id, request.form.get("active") == "1")
     return redirect(url_for("admin.person", event_id=event_id, user_id=user_id))
 
 
 # ---- Participant list import -------------------------------------------------------------
 
 
+def _import_page(event: Event, error: str, status: int = 422) -> tuple[str, int]:
+    return render_template("admin/people_import.html", event=event, plan=None, error=error), status
+
+
 @blueprint.route("/rakor/<int:event_id>/admin/orang/impor")
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def people_import_form(event_id: int) -> object:
-    return render_template("admin/people_import.html", event=_organised(event_id), plan=None, error=None)
+def people_import_form(event_id: int, event: Event) -> Page:
+    return render_template("admin/people_import.html", event=event, plan=None, error=None)
+
+
+def _too_large() -> ValidationFailed:
+    return ValidationFailed({"file": _("The file is larger than %(size)s MB.", size=MAX_LIST_BYTES // 2**20)})
 
 
 def _list_upload() -> tuple[bytes, str]:
+    """The participant list: the file chosen, or (applying a preview) the one the preview carried."""
     if "content" in request.form:
         encoded = request.form["content"]
         if len(encoded) > MAX_LIST_BYTES * 4 // 3 + 4:
-            raise ValidationFailed({"file": _("The file is larger than %(size)s MB.", size=MAX_LIST_BYTES // 2**20)})
+            raise _too_large()
         try:
             return base64.b64decode(encoded, validate=True), request.form.get("filename", "peserta.xlsx")[:200]
         except (binascii.Error, ValueError):
@@ -273,20 +275,19 @@ def _list_upload() -> tuple[bytes, str]:
         raise ValidationFailed({"file": _("Choose the participant list (XLSX or CSV).")})
     content = upload.read(MAX_LIST_BYTES + 1)
     if len(content) > MAX_LIST_BYTES:
-        raise ValidationFailed({"file": _("The file is larger than %(size)s MB.", size=MAX_LIST_BYTES // 2**20)})
+        raise _too_large()
     return content, upload.filename
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/orang/impor", methods=["POST"])
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def people_import_preview(event_id: int) -> object:
-    event = _organised(event_id)
+def people_import_preview(event_id: int, event: Event) -> Page:
     try:
         content, filename = _list_upload()
-        plan = onboarding.people_import.plan_people_import(current_user, event_id, content, filename)
-    except ServiceError as error:
-        return render_template("admin/people_import.html", event=event, plan=None, error=error.message), 422
+        plan = onboarding.people_import.plan_people_import(_actor(), event_id, content, filename)
+    except ValidationFailed as invalid:
+        return _import_page(event, invalid.message)
     return render_template(
         "admin/people_import.html",
         event=event,
@@ -298,15 +299,14 @@ def people_import_preview(event_id: int) -> object:
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/orang/impor/terapkan", methods=["POST"])
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def people_import_apply(event_id: int) -> object:
-    event = _organised(event_id)
+def people_import_apply(event_id: int, event: Event) -> Page:
     try:
         content, filename = _list_upload()
-        plan = onboarding.people_import.apply_people_import(current_user, event_id, content, filename)
-    except ServiceError as error:
-        return render_template("admin/people_import.html", event=event, plan=None, error=error.message), 422
+        plan = onboarding.people_import.apply_people_import(_actor(), event_id, content, filename)
+    except ValidationFailed as invalid:
+        return _import_page(event, invalid.message)
     flash(
         _(
             "The list is imported: %(created)d people added, %(updated)d updated, %(unchanged)d unchanged.",
@@ -322,29 +322,31 @@ def people_import_apply(event_id: int) -> object:
 # ---- Join codes and name-tag cards ------------------------------------------------------------
 
 
+def _card(item: onboarding.IssuedCode) -> Card:
+    user = item.user
+    return Card(
+        name=user.name,
+        position=user.position,
+        agency=user.agency.name if user.agency else "",
+        username=user.username,
+        code=item.code,
+        url=url_for("auth.join_form", kode=item.code, _external=True),
+    )
+
+
 @blueprint.route("/rakor/<int:event_id>/admin/kode", methods=["POST"])
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def issue_codes(event_id: int) -> object:
+def issue_codes(event_id: int, event: Event) -> Page:
     """New one-time codes for the chosen people, shown on name-tag cards (print view or PDF) or on
     screen for one person at the desk. Their earlier codes stop working."""
-    event = _organised(event_id)
     try:
-        issued = onboarding.join_codes.issue_codes(current_user, event_id, _ids(request.form.getlist("people")))
+        issued = onboarding.join_codes.issue_codes(_actor(), event_id, _ids(request.form.getlist("people")))
     except ServiceError as error:
+        # No cards to show: the answer is the list of people, with the reason (from either page).
         flash(error.message, "error")
         return redirect(url_for("admin.people", event_id=event_id))
-    cards = [
-        Card(
-            name=item.user.name,
-            position=item.user.position,
-            agency=item.user.agency.name if item.user.agency else "",
-            username=item.user.username,
-            code=item.code,
-            url=url_for("auth.join_form", kode=item.code, _external=True),
-        )
-        for item in issued
-    ]
+    cards = [_card(item) for item in issued]
     output = request.form.get("format", "html")
     if output == "pdf":
         return download(cards_pdf(cards, event.title), "application/pdf", f"kartu-nama-{event.slug}.pdf")
@@ -356,17 +358,17 @@ def issue_codes(event_id: int) -> object:
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/sesi")
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def sessions(event_id: int) -> object:
-    event = _organised(event_id)
+def sessions(event_id: int, event: Event) -> Page:
+    """The list; sessions and their agenda are planned in views/sessions.py (facilitators too)."""
     return render_template("admin/sessions.html", event=event, sessions=event.sessions)
 
 
 # ---- Catalogue -----------------------------------------------------------------------------
 
 
-def _catalog_page(event: Event, result: catalog.CatalogImportResult | None = None, status: int = 200) -> object:
+def _catalog_page(event: Event, result: catalog.CatalogImportResult | None = None, status: int = 200) -> Page:
     query = request.args.get("q", "").strip()[:80]
     statement = sa.select(CatalogEntry).order_by(CatalogEntry.code, CatalogEntry.applies_to)
     if query:
@@ -379,44 +381,48 @@ def _catalog_page(event: Event, result: catalog.CatalogImportResult | None = Non
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/nomenklatur")
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def catalog_entries(event_id: int) -> object:
-    return _catalog_page(_organised(event_id))
+def catalog_entries(event_id: int, event: Event) -> Page:
+    return _catalog_page(event)
+
+
+def _catalog_upload() -> tuple[bytes, str]:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return b"", ""
+    return upload.read(MAX_LIST_BYTES + 1), upload.filename
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/nomenklatur", methods=["POST"])
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def import_catalog(event_id: int) -> object:
-    event = _organised(event_id)
-    upload = request.files.get("file")
-    data = upload.read(MAX_LIST_BYTES + 1) if upload is not None and upload.filename else b""
+def import_catalog(event_id: int, event: Event) -> Page:
+    data, filename = _catalog_upload()
     if not data or len(data) > MAX_LIST_BYTES:
         result = catalog.CatalogImportResult(errors=[catalog.RowError(0, _("Choose a CSV file of at most 2 MB."))])
         return _catalog_page(event, result, 422)
     result = catalog.import_catalog(data, event_id=event.id)
-    if result.ok:
-        onboarding.audit.record_catalog_import(current_user, event, upload.filename or "", result)
-        flash(
-            _(
-                "Catalogue imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
-                created=result.created,
-                updated=result.updated,
-                unchanged=result.unchanged,
-            ),
-            "success",
-        )
-        return redirect(url_for("admin.catalog_entries", event_id=event_id))
-    return _catalog_page(event, result, 422)
+    if not result.ok:
+        return _catalog_page(event, result, 422)
+    onboarding.audit.record_catalog_import(_actor(), event, filename, result)
+    flash(
+        _(
+            "Catalogue imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.catalog_entries", event_id=event_id))
 
 
 # ---- Audit ---------------------------------------------------------------------------------
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/jejak")
-@access("organiser")
+@access("organiser", load=by_event)
 @login_required
-def audit(event_id: int) -> object:
-    event = _organised(event_id)
-    return render_template("admin/audit.html", event=event, entries=onboarding.audit.audit_log(current_user, event))
+def audit(event_id: int, event: Event) -> Page:
+    return render_template("admin/audit.html", event=event, entries=onboarding.audit.audit_log(_actor(), event))

@@ -1,4 +1,6 @@
-"""Sign in, sign out, and the language switch."""
+"""Sign in, sign out, the join code of the hotel morning, one's own password, and the language
+switch. Thin: each write is one service call (one unit of work); refused input renders its form
+again with the reason."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from workspace.core.access import access
+from workspace.core.errors import ValidationFailed
 from workspace.extensions import limiter
-from workspace.services import accounts
-from workspace.services.errors import ServiceError, ValidationFailed
-from workspace.views.access import access
+from workspace.queries.accounts import authenticate
+from workspace.services import accounts, onboarding
 
 blueprint = Blueprint("auth", __name__)
 
@@ -75,16 +78,13 @@ def login() -> Response | tuple[str, int]:
     form = LoginForm()
     login_error = None
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data or "", form.password.data or "")
+        user = authenticate(form.username.data or "", form.password.data or "")
         if user is None:
             # Generic on purpose: never say whether the username or the password was wrong.
             login_error = _("Wrong username or password.")
         else:
             next_url = safe_next_url(request.args.get("next"))
-            locale = session.get("locale")
-            session.clear()  # a fresh session at sign-in (no session fixation)
-            if locale:
-                session["locale"] = locale
+            _fresh_session()
             accounts.start_login(user, request.headers.get("User-Agent", ""))
             login_user(user, remember=bool(form.remember.data))
             return redirect(next_url or url_for("events.index"))
@@ -132,43 +132,43 @@ def join_form() -> str:
 @access("public")
 @limiter.limit(join_code_rate_limit, methods=["POST"])
 def join() -> str | Response | tuple[str, int]:
-    from workspace.services import onboarding
-
     typed = request.form.get("code", "")[:40]
     try:
-        signed_in = onboarding.redeem_code(typed)
-    except ServiceError as error:
-        return render_template("auth/join.html", code=typed, error=error.message), 400
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
-    accounts.start_login(signed_in.user, request.headers.get("User-Agent", ""), expires_at=signed_in.expires_at)
+        signed_in = onboarding.redeem_code(typed, request.headers.get("User-Agent", ""))
+    except onboarding.CodeRefused as refused:
+        return render_template("auth/join.html", code=typed, error=refused.message), 400
+    _fresh_session()
     login_user(signed_in.user)
     session["password_required"] = signed_in.must_set_password
     session["code_sign_in"] = True
     return redirect(url_for("auth.own_password"))
 
 
+def _fresh_session() -> None:
+    """A fresh session at sign-in (no session fixation); the chosen language stays."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
 @blueprint.route("/kata-sandi", methods=["GET", "POST"])
 @access("signed-in")
 @login_required
 def own_password() -> str | Response | tuple[str, int]:
-    from workspace.services import onboarding
-
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            if not session.get("code_sign_in") and not current_user.check_password(request.form.get("current", "")):
-                raise ValidationFailed({"current": _("Your current password is not right.")})
-            onboarding.set_own_password(
-                current_user, request.form.get("password", ""), request.form.get("confirmation", "")
+            accounts.change_own_password(
+                current_user._get_current_object(),
+                request.form.get("current", ""),
+                request.form.get("password", ""),
+                request.form.get("confirmation", ""),
+                from_code=bool(session.get("code_sign_in")),
             )
-            accounts.end_other_logins(current_user.id, current_user.login_token)
         except ValidationFailed as invalid:
             errors = invalid.errors
         else:
-            accounts.keep_login(current_user.login_token)  # a password sign-in does not end with the event
             session.pop("password_required", None)
             session.pop("code_sign_in", None)
             flash(_("Your password is set. Next time, sign in with your username and this password."), "success")

@@ -1,22 +1,24 @@
 """The organiser's administration of an event, and the hotel morning: 65 people signed in within
 half an hour.
 
-Every action checks that the actor is an organiser of that event, validates, writes in one short
-transaction, and records who did what in the audit. One module per feature:
+Every action checks that the actor is an organiser of that event, validates, writes in one unit
+of work (`write_transaction()`, recording its typed changes), and records who did what in the
+audit. One module per feature:
 
 - `event`: the event's details and phase; when it ends (join codes expire with it)
 - `agencies`: the agencies taking part (add, take in, edit, (de)activate)
 - `people`: people and their roles, (de)activation; who may manage whom
 - `people_import`: the participant list (preview, then all or nothing, idempotent)
 - `join_codes`: one-time join codes (hashed, expiring with the event, reissued to reset a
-  forgotten password), their redemption, and the password set after it
+  forgotten password) and their redemption, which starts the sign-in in the same unit of work
+  (the password set after it: `services.accounts.change_own_password`)
 - `audit`: recording and reading the organiser's audit
-- `_common`: the organiser check, one-line text validation, `people_changed()`
+- `_common`: the organiser check, loading the event, one-line text validation, `people_changed()`
 
 The public names are re-exported here for callers that import them from the package.
 """
 
-from workspace.services.onboarding._common import people_changed, require_organiser
+from workspace.services.onboarding._common import organised_event, people_changed, require_organiser
 from workspace.services.onboarding.agencies import active_agencies, save_agency, set_agency_active
 from workspace.services.onboarding.audit import audit_log, record_audit, record_catalog_import
 from workspace.services.onboarding.event import event_end, update_event
@@ -31,7 +33,6 @@ from workspace.services.onboarding.join_codes import (
     issue_codes,
     normalise_code,
     redeem_code,
-    set_own_password,
 )
 from workspace.services.onboarding.people import (
     PersonData,
@@ -77,6 +78,7 @@ __all__ = [
     "issue_codes",
     "normalise_agency_name",
     "normalise_code",
+    "organised_event",
     "organises_every_event_of",
     "people_changed",
     "people_of",
@@ -88,7 +90,6 @@ __all__ = [
     "save_agency",
     "save_person",
     "set_agency_active",
-    "set_own_password",
     "set_person_active",
     "unique_username",
     "update_event",

@@ -1,5 +1,6 @@
-"""What every onboarding feature shares: the organiser check, the validation of one line of text,
-and the one place that tells the fragment cache that people or agencies changed."""
+"""What every onboarding feature shares: the organiser check, loading the event a write is about,
+the validation of one line of text, and the one place that tells the fragment cache that people or
+agencies changed."""
 
 from __future__ import annotations
 
@@ -8,16 +9,33 @@ from typing import Any
 from flask_babel import gettext as _
 
 from workspace.core.changes import PeopleChanged
+from workspace.core.errors import NotFound, PermissionDenied
+from workspace.core.item_fields import clean_text
 from workspace.core.permissions import can_manage_event
 from workspace.core.uow import record
+from workspace.extensions import db
 from workspace.models import Event, User
-from workspace.services.errors import PermissionDenied
-from workspace.services.item_fields import clean_text
 
 
 def require_organiser(actor: User, event: Event) -> None:
     if not can_manage_event(actor, event):
         raise PermissionDenied(_("Only the organisers of this event can do this."))
+
+
+def event_by_id(event_id: int, again: bool = False) -> Event:
+    """The event (404 when there is none); `again`: read again from the database, over what the
+    session holds (inside a unit of work, for a write that compares with the stored values)."""
+    event = db.session.get(Event, event_id, populate_existing=again)
+    if event is None:
+        raise NotFound(_("The page or data you are looking for does not exist."))
+    return event
+
+
+def organised_event(actor: User, event_id: int) -> Event:
+    """The event the actor organises (404 when there is none, 403 when it is not theirs)."""
+    event = event_by_id(event_id)
+    require_organiser(actor, event)
+    return event
 
 
 def one_line(raw: Any) -> str:

@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from workspace.core.errors import PermissionDenied, ValidationFailed
+from workspace.core.uow import write_transaction
 from workspace.extensions import db
 from workspace.models import Agency, AgencyKind, AgencyLevel, Event, User, event_agencies
-from workspace.services.errors import PermissionDenied, ValidationFailed
-from workspace.services.onboarding._common import one_line, people_changed, require_organiser, text_field
+from workspace.services.onboarding._common import event_by_id, one_line, organised_event, people_changed, text_field
 from workspace.services.onboarding.audit import record_audit
-from workspace.services.transactions import write_transaction
 
 
 def _agency_values(form: dict[str, Any]) -> dict[str, Any]:
@@ -42,11 +42,10 @@ def _agency_values(form: dict[str, Any]) -> dict[str, Any]:
 
 def save_agency(actor: User, event_id: int, agency_id: int | None, form: dict[str, Any]) -> Agency:
     """Add an agency to the event (or take in an existing one of that name), or edit one of its own."""
-    event = db.session.get(Event, event_id)
-    require_organiser(actor, event)
+    organised_event(actor, event_id)
     values = _agency_values(form)
     with write_transaction():
-        event = db.session.get(Event, event_id)
+        event = event_by_id(event_id)
         same_name = db.session.scalar(sa.select(Agency).where(sa.func.lower(Agency.name) == values["name"].lower()))
         if agency_id is None:
             return _add_agency(actor, event, same_name, values)
@@ -112,10 +111,9 @@ def _event_agency(event: Event, agency_id: int) -> Agency:
 
 
 def set_agency_active(actor: User, event_id: int, agency_id: int, active: bool) -> Agency:
-    event = db.session.get(Event, event_id)
-    require_organiser(actor, event)
+    organised_event(actor, event_id)
     with write_transaction():
-        event = db.session.get(Event, event_id)
+        event = event_by_id(event_id)
         agency = _event_agency(event, agency_id)
         _refuse_if_shared(agency, event)
         if agency.active != active:

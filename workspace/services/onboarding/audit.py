@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 
+from workspace.core.uow import write_transaction
 from workspace.extensions import db
 from workspace.models import AuditEntry, Event, User
-from workspace.services.onboarding._common import require_organiser
-from workspace.services.transactions import write_transaction
+from workspace.services.catalog import CatalogImportResult
+from workspace.services.onboarding._common import event_by_id, require_organiser
 
 
 def record_audit(actor: User | None, event: Event | None, action: str, target: str, detail: str = "") -> None:
@@ -37,11 +36,13 @@ def audit_log(actor: User, event: Event, limit: int = 300) -> list[AuditEntry]:
     )
 
 
-def record_catalog_import(actor: User, event: Event, filename: str, result: Any) -> None:
+def record_catalog_import(actor: User, event: Event, filename: str, result: CatalogImportResult) -> None:
+    """The audit line of an organiser's catalogue import (written after the import's own unit of
+    work: see views/admin.import_catalog)."""
     with write_transaction():
         record_audit(
             actor,
-            db.session.get(Event, event.id),
+            event_by_id(event.id),
             "catalog.import",
             filename[:200],
             f"{result.created} baru, {result.updated} diubah, {result.unchanged} tetap",

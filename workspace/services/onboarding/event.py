@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from workspace.core.changes import PhaseChanged
+from workspace.core.errors import ValidationFailed
+from workspace.core.uow import write_transaction
 from workspace.extensions import db
 from workspace.models import Event, EventPhase, JoinCode, User
-from workspace.services.errors import ValidationFailed
-from workspace.services.onboarding._common import one_line, require_organiser, text_field
+from workspace.services.onboarding._common import event_by_id, one_line, organised_event, text_field
 from workspace.services.onboarding.audit import record_audit
-from workspace.services.transactions import write_transaction
 
 
 def _date(errors: dict[str, str], name: str, raw: Any) -> date | None:
@@ -66,12 +67,14 @@ def _event_values(form: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_event(actor: User, event_id: int, form: dict[str, Any]) -> Event:
-    event = db.session.get(Event, event_id)
-    require_organiser(actor, event)
+    """The organiser's form: details and phase in one unit of work. A new phase changes what may
+    be edited, and by whom: every open page of the event and of its proposals hears of it."""
+    organised_event(actor, event_id)
     values = _event_values(form)
-    changes = []
-    with write_transaction():
-        event = db.session.get(Event, event_id)
+    with write_transaction() as unit:
+        event = event_by_id(event_id, again=True)  # compared with what is stored now
+        new_phase = event.phase is not values["phase"]
+        changes = []
         for name, value in values.items():
             old = getattr(event, name)
             if old != value:
@@ -79,6 +82,8 @@ def update_event(actor: User, event_id: int, form: dict[str, Any]) -> Event:
                 setattr(event, name, value)
         if changes:
             record_audit(actor, event, "event.update", f"event:{event.id}", "; ".join(changes))
+        if new_phase:
+            unit.record(PhaseChanged(event_id=event.id))
         _codes_expire_with(event)
     return event
 

@@ -1,6 +1,6 @@
 """One-time join codes: issued on name-tag cards (only their keyed hash is stored), redeemed once
-before the event ends, reissued to reset a forgotten password; and the password a person sets
-after signing in with one."""
+before the event ends (the code spent and the sign-in started in one unit of work), reissued to
+reset a forgotten password. The password a person sets after it: `accounts.change_own_password`."""
 
 from __future__ import annotations
 
@@ -15,15 +15,16 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from workspace.core.errors import ValidationFailed
+from workspace.core.uow import write_transaction
 from workspace.extensions import db
 from workspace.models import Event, JoinCode, User
 from workspace.models.base import utcnow
-from workspace.services.errors import ValidationFailed
-from workspace.services.onboarding._common import require_organiser
+from workspace.services.accounts import open_login
+from workspace.services.onboarding._common import event_by_id, organised_event
 from workspace.services.onboarding.audit import record_audit
 from workspace.services.onboarding.event import event_end
 from workspace.services.onboarding.people import event_person
-from workspace.services.transactions import write_transaction
 
 # 12 symbols of a 32-letter alphabet without 0/O and 1/I: 60 bits, typed as XXXX-XXXX-XXXX.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -60,13 +61,12 @@ class IssuedCode:
 def issue_codes(actor: User, event_id: int, user_ids: list[int]) -> list[IssuedCode]:
     """A new one-time code for each person; their earlier unused codes stop working. Shown once:
     only the hash is stored, so printing the cards again issues new codes."""
-    event = db.session.get(Event, event_id)
-    require_organiser(actor, event)
+    organised_event(actor, event_id)
     if not user_ids:
         raise ValidationFailed({"people": _("Choose at least one person.")})
     issued: list[IssuedCode] = []
     with write_transaction():
-        event = db.session.get(Event, event_id)
+        event = event_by_id(event_id)
         expires = event_end(event)
         now = utcnow()
         for user_id in dict.fromkeys(user_ids):  # the same person twice would void their first card
@@ -115,33 +115,35 @@ class CodeRefused(ValidationFailed):
 
 @dataclass(frozen=True)
 class CodeSignIn:
-    user: User
+    user: User  # its `login_token` is the new sign-in's
     event: Event
     expires_at: datetime | None  # the sign-in ends with the event unless the person sets a password
     must_set_password: bool
 
 
-def redeem_code(typed: str) -> CodeSignIn:
-    """Use a join code: once, before the event ends, if it was not replaced and the person is active."""
+def redeem_code(typed: str, user_agent: str = "") -> CodeSignIn:
+    """Use a join code: once, before the event ends, if it was not replaced and the person is
+    active. Spending the code and starting the sign-in are one unit of work: a code is never spent
+    without the sign-in it was for."""
     join_code = _usable_code(typed)
     user = db.session.get(User, join_code.user_id)
-    event = db.session.get(Event, join_code.event_id)
+    event = event_by_id(join_code.event_id)
     if user is None or not user.active or not user.roles_in(event):
         raise CodeRefused(_("This account is not active. Ask the secretariat."))
+    expires_at = event_end(event)
     with write_transaction():
-        used = db.session.execute(
+        used = db.session.scalar(
             sa.update(JoinCode)
             .where(JoinCode.id == join_code.id, JoinCode.used_at.is_(None), JoinCode.revoked_at.is_(None))
             .values(used_at=utcnow())
+            .returning(JoinCode.id)
         )
-        if used.rowcount != 1:  # two laptops with one card, at the same second: only one wins
+        if used is None:  # two laptops with one card, at the same second: only one wins
             raise _already_used()
         record_audit(user, event, "codes.redeem", f"user:{user.id}", user.name)
-    event = db.session.get(Event, event.id)
-    user = db.session.get(User, user.id)
-    return CodeSignIn(
-        user=user, event=event, expires_at=event_end(event), must_set_password=not event.code_sign_in_lasts
-    )
+        token = open_login(user.id, user_agent, expires_at=expires_at)
+    user.login_token = token
+    return CodeSignIn(user=user, event=event, expires_at=expires_at, must_set_password=not event.code_sign_in_lasts)
 
 
 def _usable_code(typed: str) -> JoinCode:
@@ -165,24 +167,3 @@ def _already_used() -> CodeRefused:
     return CodeRefused(
         _("This join code has already been used. Sign in with your password, or ask the secretariat for a new code.")
     )
-
-
-# ---- After a code sign-in --------------------------------------------------------------------
-
-
-def set_own_password(user: User, password: str, confirmation: str) -> None:
-    from workspace.services.accounts import MIN_PASSWORD_LENGTH
-
-    errors = {}
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = _("Password: at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
-    elif len(password) > 200:
-        errors["password"] = _("At most %(max)d characters.", max=200)
-    elif password != confirmation:
-        errors["confirmation"] = _("The two passwords are not the same.")
-    if errors:
-        raise ValidationFailed(errors)
-    with write_transaction():
-        fresh = db.session.get(User, user.id)
-        fresh.set_password(password)
-        record_audit(fresh, None, "person.password", f"user:{fresh.id}", fresh.name)

@@ -14,14 +14,20 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from workspace.core.changes import SignInsEnded
-from workspace.core.uow import record
+from workspace.core.errors import PermissionDenied, ValidationFailed
+from workspace.core.uow import record, write_transaction
 from workspace.extensions import db
 from workspace.models import Agency, Comment, Event, LoginSession, Membership, Revision, Role, User
 from workspace.models.base import utcnow
-from workspace.services.errors import PermissionDenied, ValidationFailed
-from workspace.services.onboarding._common import one_line, people_changed, require_organiser, text_field
+from workspace.services.onboarding._common import (
+    event_by_id,
+    one_line,
+    organised_event,
+    people_changed,
+    require_organiser,
+    text_field,
+)
 from workspace.services.onboarding.audit import record_audit
-from workspace.services.transactions import write_transaction
 
 # The attributes of a person a form or a row of the participant list sets; a blank contact detail
 # does not erase a known one.
@@ -219,8 +225,7 @@ def reload_agency(data: PersonData) -> PersonData:
 
 
 def save_person(actor: User, event_id: int, user_id: int | None, form: dict[str, Any], roles: list[str]) -> User:
-    event = db.session.get(Event, event_id)
-    require_organiser(actor, event)
+    event = organised_event(actor, event_id)
     data, errors = validate_person(event, form, roles)
     if user_id is not None:
         existing = event_person(event, user_id, actor)
@@ -229,7 +234,7 @@ def save_person(actor: User, event_id: int, user_id: int | None, form: dict[str,
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
-        event = db.session.get(Event, event_id)
+        event = event_by_id(event_id)
         user = event_person(event, user_id, actor) if user_id is not None else None
         user, changes = apply_person(actor, event, user, reload_agency(data), set())
         if changes:
@@ -240,12 +245,11 @@ def save_person(actor: User, event_id: int, user_id: int | None, form: dict[str,
 
 
 def set_person_active(actor: User, event_id: int, user_id: int, active: bool) -> User:
-    event = db.session.get(Event, event_id)
-    require_organiser(actor, event)
+    organised_event(actor, event_id)
     if user_id == actor.id and not active:
         raise ValidationFailed({"user": _("You cannot deactivate yourself.")})
     with write_transaction():
-        event = db.session.get(Event, event_id)
+        event = event_by_id(event_id)
         user = event_person(event, user_id, actor)
         if user.active != active:
             user.active = active

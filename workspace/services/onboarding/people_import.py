@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from workspace import labels
+from workspace.core.errors import ValidationFailed
+from workspace.core.uow import write_transaction
 from workspace.exports.spreadsheet import SheetRow, TooManyRows, UnreadableFile, read_table
 from workspace.extensions import db
 from workspace.models import Agency, Event, Membership, Role, User
-from workspace.services.errors import ValidationFailed
-from workspace.services.onboarding._common import people_changed, require_organiser
+from workspace.services.onboarding._common import event_by_id, organised_event, people_changed
 from workspace.services.onboarding.audit import record_audit
 from workspace.services.onboarding.people import (
     CONTACT_DETAILS,
@@ -28,7 +29,6 @@ from workspace.services.onboarding.people import (
     reload_agency,
     validate_person,
 )
-from workspace.services.transactions import write_transaction
 
 ROLE_WORDS = {
     "organiser": Role.ORGANISER,
@@ -135,8 +135,7 @@ class PeoplePlan:
 
 def plan_people_import(actor: User, event_id: int, content: bytes, filename: str) -> PeoplePlan:
     """Read and check the participant list; writes nothing."""
-    event = db.session.get(Event, event_id)
-    require_organiser(actor, event)
+    event = organised_event(actor, event_id)
     rows = _read_rows(content, filename)
     agencies = _agencies_by_name(event)
     people: list[PlannedPerson] = []
@@ -350,7 +349,7 @@ def apply_people_import(actor: User, event_id: int, content: bytes, filename: st
             {"file": _("The file has %(count)d errors; nothing was imported.", count=len(plan.errors))}
         )
     with write_transaction():
-        event = db.session.get(Event, event_id)
+        event = event_by_id(event_id)
         taken: set[str] = set()
         created = updated = 0
         for planned in plan.people:
