@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -224,17 +224,21 @@ def _store_rows(rows: list[dict[str, str]], result: CatalogImportResult) -> None
             result.unchanged += 1
 
 
-def import_catalog(data: bytes, event_id: int | None = None) -> CatalogImportResult:
+def import_catalog(
+    data: bytes, event_id: int | None = None, also: Callable[[CatalogImportResult], None] | None = None
+) -> CatalogImportResult:
     """Insert or update catalogue entries from CSV bytes. Any error: nothing is written.
 
     `event_id` is the event of the organiser importing (its views hear of the change); a
-    command-line import passes none."""
+    command-line import passes none. `also` runs inside the same unit of work (the audit line)."""
     rows, errors = parse_catalog_csv(data)
     result = CatalogImportResult(errors=sorted(errors, key=lambda e: e.line))
     if errors:
         return result
     with write_transaction() as unit:
         _store_rows(rows, result)
+        if also is not None:
+            also(result)
         if result.created or result.updated:
             _announce(unit, event_id)
     return result

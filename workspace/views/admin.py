@@ -402,10 +402,9 @@ def import_catalog(event_id: int, event: Event) -> Page:
     if not data or len(data) > MAX_LIST_BYTES:
         result = catalog.CatalogImportResult(errors=[catalog.RowError(0, _("Choose a CSV file of at most 2 MB."))])
         return _catalog_page(event, result, 422)
-    result = catalog.import_catalog(data, event_id=event.id)
+    result = onboarding.audit.import_catalog(_actor(), event, data, filename)
     if not result.ok:
         return _catalog_page(event, result, 422)
-    onboarding.audit.record_catalog_import(_actor(), event, filename, result)
     flash(
         _(
             "Catalogue imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",

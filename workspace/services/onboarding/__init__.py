@@ -20,7 +20,7 @@ The public names are re-exported here for callers that import them from the pack
 
 from workspace.services.onboarding._common import organised_event, people_changed, require_organiser
 from workspace.services.onboarding.agencies import active_agencies, save_agency, set_agency_active
-from workspace.services.onboarding.audit import audit_log, record_audit, record_catalog_import
+from workspace.services.onboarding.audit import audit_log, import_catalog, record_audit
 from workspace.services.onboarding.event import event_end, update_event
 from workspace.services.onboarding.join_codes import (
     CODE_ALPHABET,
@@ -75,6 +75,7 @@ __all__ = [
     "event_end",
     "format_code",
     "has_activity",
+    "import_catalog",
     "issue_codes",
     "normalise_agency_name",
     "normalise_code",
@@ -84,7 +85,6 @@ __all__ = [
     "people_of",
     "plan_people_import",
     "record_audit",
-    "record_catalog_import",
     "redeem_code",
     "require_organiser",
     "save_agency",

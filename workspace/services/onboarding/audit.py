@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from workspace.core.uow import write_transaction
 from workspace.extensions import db
 from workspace.models import AuditEntry, Event, User
+from workspace.services import catalog
 from workspace.services.catalog import CatalogImportResult
 from workspace.services.onboarding._common import event_by_id, require_organiser
 
@@ -36,14 +36,13 @@ def audit_log(actor: User, event: Event, limit: int = 300) -> list[AuditEntry]:
     )
 
 
-def record_catalog_import(actor: User, event: Event, filename: str, result: CatalogImportResult) -> None:
-    """The audit line of an organiser's catalogue import (written after the import's own unit of
-    work: see views/admin.import_catalog)."""
-    with write_transaction():
-        record_audit(
-            actor,
-            event_by_id(event.id),
-            "catalog.import",
-            filename[:200],
-            f"{result.created} baru, {result.updated} diubah, {result.unchanged} tetap",
-        )
+def import_catalog(actor: User, event: Event, data: bytes, filename: str) -> CatalogImportResult:
+    """An organiser's catalogue import and its audit line, in one unit of work (nothing of either
+    is written when the file has an error)."""
+    require_organiser(actor, event)
+
+    def audit(result: CatalogImportResult) -> None:
+        detail = f"{result.created} baru, {result.updated} diubah, {result.unchanged} tetap"
+        record_audit(actor, event_by_id(event.id), "catalog.import", filename[:200], detail)
+
+    return catalog.import_catalog(data, event_id=event.id, also=audit)
