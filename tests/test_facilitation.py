@@ -482,7 +482,7 @@ def test_each_action_records_its_typed_changes_in_one_unit_of_work(
     htmx_post(facilitator, *actions(world, session.id)["end_breakouts"])
     (batch,) = committed
     breakout_id = db.session.scalar(sa.select(Session.id).where(Session.parent_id == session.id))
-    assert PersonMoved(world.participant.id, f"/sesi/{session.id}?pindah=1", batch[0].message) in batch
+    assert PersonMoved(world.participant.id, session.id, f"/sesi/{session.id}?pindah=1", batch[0].message) in batch
     assert {(c.session_id, c.part) for c in batch if isinstance(c, SessionPartChanged)} == {
         (breakout_id, "state"),
         (session.id, "state"),

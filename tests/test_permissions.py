@@ -6,7 +6,7 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from tests.factories import World
-from workspace import permissions
+from workspace.core import permissions
 from workspace.extensions import db
 from workspace.models import EventPhase
 
