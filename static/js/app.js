@@ -114,6 +114,278 @@
   }
   var socket = io({transports: ["websocket", "polling"], reconnectionDelayMax: 5000});
   window.sinergiSocket = socket;
+
+  // ---- The outbox: nothing typed is lost on hotel Wi-Fi (DESIGN.md §11) --------------------------
+  // Every htmx write carries an idempotency key made here. A write that cannot reach the server
+  // (no network, a stalled link, the server restarting) waits in this browser's storage, visible,
+  // and is sent again, in order and with the same key, when the connection is back: the server
+  // answers a key it has already committed with the original result, so nothing is applied twice,
+  // and a field edit still carries the value it started from, so a conflict shows as one.
+  var globalTexts = (document.getElementById("i18n-global") || {dataset: {}}).dataset;
+  function tg(key, values) {
+    var text = globalTexts[key] || key;
+    Object.keys(values || {}).forEach(function (name) { text = text.replace("%(" + name + ")s", values[name]); });
+    return text;
+  }
+  var OUTBOX_KEY = "sinergi-outbox:" + body.dataset.userId;
+  // Offline: the socket is down (a stalled link is noticed within seconds) or the browser says so.
+  function isOffline() { return !socket.connected || navigator.onLine === false; }
+  window.sinergiOffline = isOffline;
+  var inflight = {};  // idempotency key → the request as it would be sent again
+  var flushing = false;
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function readOutbox() {
+    try { return JSON.parse(localStorage.getItem(OUTBOX_KEY) || "[]"); } catch (error) { return []; }
+  }
+  function writeOutbox(entries) {
+    try { localStorage.setItem(OUTBOX_KEY, JSON.stringify(entries)); } catch (error) { /* storage full: kept in memory */ }
+    renderOutbox(entries);
+  }
+  function describe(elt) {
+    var cell = elt.closest && elt.closest("td.editable");
+    if (cell) {
+      var row = cell.closest("tr");
+      var name = row && row.querySelector(".item-name");
+      var code = row && row.querySelector(".code");
+      var label = elt.querySelector && elt.querySelector("label.sr-only");
+      return [(code ? code.textContent.trim() : ""), (name ? name.textContent.trim() : ""),
+              (label ? "· " + label.textContent.trim() : "")].join(" ").trim();
+    }
+    var labelled = elt.closest && elt.closest("[data-outbox-label]");
+    if (labelled) { return labelled.dataset.outboxLabel; }
+    var button = elt.querySelector && elt.querySelector("button[type=submit], button:not([type])");
+    return ((button || elt).textContent || "").trim().slice(0, 80) || location.pathname;
+  }
+  function formBody(detail) {
+    var data = detail.formData || detail.parameters;
+    var encoded = new URLSearchParams();
+    var sendable = true;
+    if (data && typeof data.forEach === "function") {
+      data.forEach(function (value, name) {
+        if (typeof value !== "string") { sendable = false; } else { encoded.append(name, value); }
+      });
+    } else if (data) {
+      Object.keys(data).forEach(function (name) { encoded.append(name, String(data[name])); });
+    }
+    return sendable ? encoded.toString() : null;  // a file upload is not kept: it is sent again by hand
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb === "get") { return; }
+    var key = newKey();
+    event.detail.headers["Idempotency-Key"] = key;
+    var encoded = formBody(event.detail);
+    if (encoded === null) { return; }
+    var elt = event.detail.elt;
+    var cell = elt.closest && elt.closest("td.editable");
+    var typed = elt.querySelector && elt.querySelector("[name=value]:not([type=hidden])");
+    inflight[key] = {
+      key: key, url: event.detail.path, body: encoded, label: describe(elt), page: location.pathname,
+      cellId: cell ? cell.id : null, shown: typed ? typed.value : null, at: Date.now()
+    };
+  });
+  document.addEventListener("htmx:beforeSend", function (event) {
+    var key = event.detail.requestConfig && event.detail.requestConfig.headers["Idempotency-Key"];
+    if (key && inflight[key]) { inflight[key].xhr = event.detail.xhr; }
+  });
+  function keyOf(event) {
+    var config = event.detail.requestConfig;
+    return config && config.headers ? config.headers["Idempotency-Key"] : null;
+  }
+  function queue(entry) {
+    var entries = readOutbox();
+    if (entries.some(function (e) { return e.key === entry.key; })) { return; }
+    delete entry.xhr;
+    entries.push(entry);
+    writeOutbox(entries);
+    markPendingCells();
+  }
+  // Could not be sent (no network, aborted because the link stalled, timed out): keep it.
+  ["htmx:sendError", "htmx:sendAbort", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var key = keyOf(event);
+      if (!key || !inflight[key]) { return; }
+      var entry = inflight[key];
+      delete inflight[key];
+      queue(entry);
+      // A form outside the tree (add an item, a comment) has done its part: it is in the outbox now,
+      // so it is cleared rather than left to be sent twice by hand.
+      var form = event.detail.elt;
+      if (!entry.cellId && form && form.tagName === "FORM") {
+        if (form.classList.contains("add-item")) { form.remove(); } else { form.reset(); }
+      }
+    });
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var key = keyOf(event);
+    var xhr = event.detail.xhr;
+    if (key && inflight[key] && xhr && xhr.status) { delete inflight[key]; }  // the server answered
+  });
+  // A stalled link is noticed by the socket within seconds: writes still waiting on it are kept
+  // (if one did arrive, its replay gets the original answer).
+  function wentOffline() {
+    Object.keys(inflight).forEach(function (key) {
+      if (inflight[key].xhr && inflight[key].xhr.readyState !== 4) { inflight[key].xhr.abort(); }
+    });
+    renderOutbox(readOutbox());
+  }
+  socket.on("disconnect", wentOffline);
+  window.addEventListener("offline", wentOffline);
+
+  function escapeText(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span.innerHTML;
+  }
+  function markPendingCells() {
+    readOutbox().forEach(function (entry) {
+      if (!entry.cellId || entry.page !== location.pathname) { return; }
+      var cell = document.getElementById(entry.cellId);
+      if (!cell || cell.classList.contains("editing")) { return; }
+      cell.classList.remove("saving");
+      cell.classList.add("pending");
+      cell.dataset.pendingKey = entry.key;
+      if (!cell.querySelector(".pending-badge")) {
+        if (cell.dataset.stored === undefined) { cell.dataset.stored = cell.dataset.original !== undefined ? cell.dataset.original : cell.innerHTML; }
+        cell.innerHTML = escapeText(entry.shown === null ? "" : entry.shown) +
+          ' <span class="pending-badge" title="' + escapeText(tg("pendingCell")) + '">' + escapeText(tg("pendingCell")) + "</span>";
+      }
+    });
+  }
+  window.sinergiMarkPending = markPendingCells;
+
+  function renderOutbox(entries) {
+    var panel = document.getElementById("outbox");
+    if (!panel) { return; }
+    var offline = isOffline();
+    var mine = entries || readOutbox();
+    panel.querySelector(".outbox-offline").hidden = !offline;
+    panel.querySelector(".outbox-snapshot").hidden = !body.dataset.offlineSnapshot || !offline;
+    var pending = panel.querySelector(".outbox-pending");
+    pending.hidden = mine.length === 0;
+    panel.querySelector(".outbox-count").textContent =
+      mine.length === 1 ? tg("pendingOne") : tg("pendingMany", {count: String(mine.length)});
+    var list = panel.querySelector(".outbox-list");
+    list.innerHTML = "";
+    mine.forEach(function (entry) {
+      var item = document.createElement("li");
+      item.dataset.key = entry.key;
+      var what = document.createElement("span");
+      what.textContent = entry.label + (entry.shown !== null && entry.shown !== undefined ? ": " + entry.shown : "");
+      var discard = document.createElement("button");
+      discard.type = "button";
+      discard.className = "button small secondary";
+      discard.dataset.outboxDiscard = entry.key;
+      discard.textContent = tg("discard");
+      item.appendChild(what);
+      item.appendChild(discard);
+      list.appendChild(item);
+    });
+    panel.hidden = !offline && mine.length === 0 && !panel.querySelector(".outbox-rejected li");
+  }
+  function rejected(message) {
+    // A replayed write the server refused stays listed until the person closes it: never dropped unseen.
+    var panel = document.getElementById("outbox");
+    if (!panel) { notice(message, "error"); return; }
+    var item = document.createElement("li");
+    item.className = "notice notice-error";
+    item.textContent = message + " ";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "button small secondary";
+    close.dataset.outboxDismiss = "1";
+    close.textContent = tg("dismiss");
+    item.appendChild(close);
+    panel.querySelector(".outbox-rejected").appendChild(item);
+    panel.hidden = false;
+  }
+  document.addEventListener("click", function (event) {
+    var discard = event.target.closest && event.target.closest("[data-outbox-discard]");
+    if (discard) {
+      var key = discard.dataset.outboxDiscard;
+      var gone = readOutbox().filter(function (e) { return e.key === key; })[0];
+      writeOutbox(readOutbox().filter(function (e) { return e.key !== key; }));
+      document.dispatchEvent(new CustomEvent("sinergi:discarded", {detail: gone || {}}));
+      return;
+    }
+    var dismiss = event.target.closest && event.target.closest("[data-outbox-dismiss]");
+    if (dismiss) { dismiss.closest("li").remove(); renderOutbox(readOutbox()); }
+  });
+
+  function placeAnswer(response, html) {
+    // A refusal aimed at a cell (a conflict, an invalid value) goes where a live request's would.
+    var selector = response.headers.get("HX-Retarget");
+    var target = selector ? document.querySelector(selector) : null;
+    if (!target) { return false; }
+    target.innerHTML = html;
+    if (target.matches("td.editable")) {
+      target.classList.remove("pending", "saving");
+      target.classList.add("editing");
+    }
+    htmx.process(target);
+    return true;
+  }
+  function replay(entry) {
+    return fetch(entry.url, {
+      method: "POST", credentials: "same-origin", body: entry.body,
+      headers: {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true",
+                "X-CSRFToken": tokenMeta ? tokenMeta.content : "", "Idempotency-Key": entry.key}
+    }).then(function (response) {
+      return response.text().then(function (html) { return {response: response, html: html}; });
+    });
+  }
+  function flushOutbox() {
+    if (flushing || isOffline()) { return; }
+    var entries = readOutbox();
+    if (!entries.length) { return; }
+    flushing = true;
+    var sent = 0;
+    var step = function () {
+      var next = readOutbox()[0];
+      if (!next) { return Promise.resolve("done"); }
+      return replay(next).then(function (answer) {
+        var status = answer.response.status;
+        if (status === 401) { notice(tg("sessionEnded"), "error"); return "stop"; }
+        if (status >= 500 || status === 0) { return "stop"; }  // the server is not ready: try again later
+        writeOutbox(readOutbox().filter(function (e) { return e.key !== next.key; }));
+        if (status < 400) { sent += 1; }
+        else if (status === 409 && placeAnswer(answer.response, answer.html)) { notice(tg("conflict", {what: next.label}), "warning"); }
+        else if (!placeAnswer(answer.response, answer.html)) {
+          rejected(tg("rejected", {what: next.label, reason: textOf(answer.html) || ("HTTP " + status)}));
+        }
+        return step();
+      }, function () { return "stop"; });  // no network yet: keep the rest, in order
+    };
+    step().then(function (outcome) {
+      flushing = false;
+      if (sent) { notice(tg("sent", {count: String(sent)}), "info"); }
+      document.dispatchEvent(new CustomEvent("sinergi:outbox-flushed", {detail: {sent: sent}}));
+      if (outcome === "stop" && readOutbox().length) { setTimeout(flushOutbox, 3000); }
+    });
+  }
+  socket.on("connect", function () { renderOutbox(readOutbox()); flushOutbox(); });
+  window.addEventListener("online", function () { renderOutbox(readOutbox()); flushOutbox(); });
+  window.addEventListener("storage", function (event) { if (event.key === OUTBOX_KEY) { renderOutbox(readOutbox()); } });
+  renderOutbox(readOutbox());
+  markPendingCells();
+
+  // A reload while offline shows the last copy of the page (static/js/sw.js keeps it).
+  if ("serviceWorker" in navigator && body.dataset.serviceWorker) {
+    navigator.serviceWorker.register(body.dataset.serviceWorker).catch(function () { /* not offered: fine */ });
+  }
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches("[data-sign-out]") && window.caches) {
+      // The saved copies of pages go; the outbox stays (it is this person's, and is sent when
+      // they sign in again on this device).
+      caches.keys().then(function (names) { names.forEach(function (name) { caches.delete(name); }); });
+    }
+  });
   socket.on("notifications:count", function (message) {
     var badge = document.getElementById("unread-badge");
     if (!badge) { return; }
@@ -316,10 +588,19 @@
     holder.innerHTML = html.trim();
     var replacement = holder.firstElementChild;
     if (!replacement) { return; }
+    // Moving the cell being typed in loses its focus: note it, and give it back with the caret.
+    var active = document.activeElement;
+    var caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+    var typing = active && current.contains(active) ? active : null;
     preserveEditors(current, replacement, change);
     current.replaceWith(replacement);
     htmx.process(replacement);
     applyRights(replacement.parentNode || document);
+    if (typing && document.body.contains(typing)) {
+      typing.focus();
+      if (caret && typing.setSelectionRange) { typing.setSelectionRange(caret[0], caret[1]); }
+    }
+    if (window.sinergiMarkPending) { window.sinergiMarkPending(); }
   }
 
   // A reply or comment edit being typed is kept when its thread is replaced by a broadcast.
@@ -499,11 +780,13 @@
       renderPresence(answer.viewers || []);
       renderFocus(answer.focus || []);
       setConnection("online");
-      if (answer.revision !== state.revision) { resync(); }
+      if (answer.revision !== state.revision || state.dirty) { state.dirty = false; resync(); }
     });
   }
 
   socket.on("connect", join);  // also after every reconnect: catch up from the database
+  window.addEventListener("offline", function () { setConnection("offline"); });
+  window.addEventListener("online", function () { if (socket.connected) { setConnection("online"); resync(); } });
   socket.on("disconnect", function () { setConnection("offline"); });
   socket.on("connect_error", function () { setConnection("offline"); });
   socket.on("proposal:changed", receive);
@@ -531,16 +814,22 @@
   var openEditor = null;  // {cell, itemId, field}
 
   function emitFocus(cell) {
-    socket.emit("proposal:focus", {proposal_id: proposalId, item_id: parseInt(cell.id.split("-")[1], 10),
-                                   field: cell.dataset.field});
+    // Volatile: a focus made while offline is not sent late, when it no longer holds.
+    socket.volatile.emit("proposal:focus", {proposal_id: proposalId, item_id: parseInt(cell.id.split("-")[1], 10),
+                                            field: cell.dataset.field});
   }
-  function emitBlur() { socket.emit("proposal:blur", {proposal_id: proposalId}); }
+  function emitBlur() { socket.volatile.emit("proposal:blur", {proposal_id: proposalId}); }
 
   function closeEditor(cell) {
     var row = cell.closest("tr");
     cell.classList.remove("editing", "stale");
     openEditor = null;
     emitBlur();
+    if (isOffline()) {  // nothing to fetch: put back what the cell showed
+      if (cell.dataset.original !== undefined) { cell.innerHTML = cell.dataset.original; }
+      markPendingCells();
+      return;
+    }
     if (row && row.dataset.rowUrl) { refreshRow(row.id, row.dataset.rowUrl, 3); }
   }
 
@@ -568,6 +857,7 @@
     if (openEditor && openEditor.cell !== target && document.body.contains(openEditor.cell)) {
       closeEditor(openEditor.cell);
     }
+    if (isOffline()) { localEditor(target); return; }
     target.classList.add("editing");
     target.dataset.original = target.innerHTML;
     openEditor = {cell: target};
@@ -587,6 +877,65 @@
     var threads = document.querySelectorAll('.thread[data-item-id="' + parts[0] + '"][data-field="' + parts[1] + '"]');
     threads.forEach(function (thread) { thread.classList.add("flash-change"); setTimeout(function () { thread.classList.remove("flash-change"); }, 3000); });
     if (threads.length) { threads[0].scrollIntoView({behavior: "smooth", block: "center"}); }
+  });
+
+  // No stuck cell: while offline (or when the editor cannot be fetched) the cell opens an editor
+  // made here from what it shows; its save waits in the outbox like any other.
+  function localEditor(cell) {
+    if (cell.dataset.field === "directions") { notice(tg("offlineDirections"), "warning"); return; }
+    var row = cell.closest("tr");
+    if (openEditor && openEditor.cell !== cell && document.body.contains(openEditor.cell)) { closeEditor(openEditor.cell); }
+    if (cell.dataset.original === undefined || !cell.classList.contains("editing")) { cell.dataset.original = cell.innerHTML; }
+    var pendingEntry = readOutbox().filter(function (e) { return e.cellId === cell.id; }).pop();
+    var form = document.createElement("form");
+    form.className = "field-editor offline-editor";
+    form.setAttribute("hx-post", cell.dataset.editUrl);
+    form.setAttribute("hx-target", "#" + row.id);
+    form.setAttribute("hx-swap", "outerHTML");
+    var base = document.createElement("input");
+    // A change of a change still waiting: it starts from the waiting one (sent first, in order).
+    base.type = "hidden"; base.name = "base";
+    base.value = pendingEntry && pendingEntry.shown !== null ? pendingEntry.shown : (cell.dataset.value || "");
+    var input = document.createElement("input");
+    input.name = "value"; input.autocomplete = "off";
+    input.value = pendingEntry && pendingEntry.shown !== null ? pendingEntry.shown : (cell.dataset.value || "");
+    input.setAttribute("aria-label", describe(cell));
+    var note = document.createElement("p");
+    note.className = "offline-note"; note.textContent = tg("offlineEditor");
+    var buttons = document.createElement("div");
+    buttons.className = "editor-buttons";
+    buttons.innerHTML = '<button class="button small" type="submit"></button> ' +
+      '<button class="button small secondary" type="button" data-action="cancel-edit"></button>';
+    buttons.children[0].textContent = tg("save");
+    buttons.children[1].textContent = tg("cancel");
+    form.appendChild(base); form.appendChild(input); form.appendChild(note); form.appendChild(buttons);
+    cell.innerHTML = "";
+    cell.appendChild(form);
+    cell.classList.remove("pending", "saving");
+    cell.classList.add("editing");
+    openEditor = {cell: cell};
+    htmx.process(form);
+    input.focus();
+    input.select();
+  }
+  ["htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var cell = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("td.editable.editing");
+      if (cell && !cell.querySelector("form") && event.detail.requestConfig && event.detail.requestConfig.verb === "get") {
+        localEditor(cell);
+      }
+    });
+  });
+  // Replayed or discarded outbox writes: the page is brought back to what the server stores.
+  document.addEventListener("sinergi:outbox-flushed", function (event) { if (event.detail.sent) { resync(); } });
+  document.addEventListener("sinergi:discarded", function (event) {
+    var cell = event.detail.cellId ? document.getElementById(event.detail.cellId) : null;
+    if (cell) {  // what the server stores is shown again, now (and checked at the next catch-up)
+      cell.classList.remove("pending");
+      if (cell.dataset.stored !== undefined) { cell.innerHTML = cell.dataset.stored; delete cell.dataset.stored; }
+    }
+    state.dirty = true;
+    if (!isOffline()) { resync(); }
   });
 
   document.addEventListener("keydown", function (event) {

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from workspace.views import admin, auth, comments, editing, errors, events, health, outputs, proposals, sessions
+from workspace.views import (
+    admin,
+    auth,
+    comments,
+    editing,
+    errors,
+    events,
+    health,
+    offline,
+    outputs,
+    proposals,
+    sessions,
+)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -17,5 +29,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(outputs.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(offline.blueprint)
     app.before_request(auth.require_own_password)
     errors.register(app)

@@ -1,0 +1,218 @@
+"""Browser chaos: three people on one proposal on a bad hotel Wi-Fi (DESIGN.md §11).
+
+Each browser goes offline at random (seeded) for 2–20 s, over about ninety seconds; meanwhile
+they make 100+ edits of shared and separate fields, add and delete items; the server restarts once
+in the middle. At the end every edit is either stored exactly once or was shown to its author as a
+conflict (or listed as refused): no silent loss, no duplicate; the three pages equal a fresh load.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.e2e.test_browser_login import sign_in
+from tests.servers import RunningServer, start_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+SEED = 20261201
+SECONDS = 90
+PEOPLE = ("peserta.provinsi", "peserta.provinsi.2", "peserta.provinsi.3")
+FIELDS = ("location", "funding_source", "indicator", "target")
+SHARED_ROWS = 2  # rows everyone edits (conflicts happen there); each person also has rows of their own
+
+
+@dataclass
+class Edit:
+    person: int
+    item: str
+    field: str
+    value: str
+    conflicted: bool = False
+
+
+@dataclass
+class Person:
+    index: int
+    context: object
+    page: object
+    offline_until: float = 0.0
+    next_outage: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+def open_page(browser, server: RunningServer, username: str):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, server, username)
+    page.wait_for_url(f"{server.url}/rakor/*")
+    page.locator("#my-proposal a").click()
+    page.wait_for_url("**/usulan/*")
+    page.locator("#connection-status[data-state=online]").wait_for(timeout=15_000)
+    return context, page, errors
+
+
+def value_for(field_name: str, number: int) -> str:
+    return str(1000 + number) if field_name == "target" else f"chaos {number}"
+
+
+def edit(person: Person, edits: list[Edit], item: str, field_name: str, value: str) -> bool:
+    page = person.page
+    cell = page.locator(f"#item-{item}-{field_name}")
+    if cell.count() == 0:
+        return False
+    if cell.locator(".conflict").count():
+        collect_conflicts(person, edits)  # the author sees the conflict before typing again there
+    cell.click()
+    editor = cell.locator("form.field-editor input[name=value]")
+    try:
+        editor.wait_for(timeout=4000)
+    except Exception:  # a broadcast redrew the row at that moment: the edit was not made
+        return False
+    editor.fill(value)
+    editor.press("Enter")
+    page.wait_for_timeout(120)
+    return True
+
+
+def collect_conflicts(person: Person, edits: list[Edit]) -> None:
+    """A conflict view is the author's to resolve: note which edit it shows, then take theirs."""
+    for conflict in person.page.locator("td.editable .conflict").all():
+        try:
+            cell_id = conflict.evaluate("c => c.closest('td').id")
+            mine = conflict.locator(".conflict-mine").inner_text().strip()
+            _prefix, item, field_name = cell_id.split("-", 2)
+            for candidate in edits:
+                if (candidate.person, candidate.item, candidate.field) == (person.index, item, field_name) and (
+                    candidate.value == mine
+                ):
+                    candidate.conflicted = True
+            conflict.get_by_role("button", name="Pakai nilai mereka").click()
+        except Exception:  # redrawn while we looked: it is seen again at the next sweep
+            continue
+
+
+def rejected_texts(person: Person) -> list[str]:
+    return [li.inner_text() for li in person.page.locator("#outbox .outbox-rejected li").all()]
+
+
+def stored_values(database_url: str, proposal_id: int) -> dict[str, int]:
+    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT new_value FROM revision WHERE proposal_id = :p AND action = 'update'"),
+                {"p": proposal_id},
+            ).all()
+    finally:
+        engine.dispose()
+    counts: dict[str, int] = {}
+    for (value,) in rows:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def cell_values(page) -> dict[str, str]:
+    return page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('td.editable')].map(c => [c.id, c.dataset.value]))"
+    )
+
+
+def test_three_browsers_on_bad_wifi_lose_nothing(browser, browser_server: RunningServer) -> None:
+    rng = random.Random(SEED)
+    server = browser_server
+    people = []
+    for index, username in enumerate(PEOPLE):
+        context, page, errors = open_page(browser, server, username)
+        people.append(Person(index, context, page, next_outage=time.monotonic() + rng.uniform(3, 15), errors=errors))
+    page0 = people[0].page
+    proposal_id = int(page0.evaluate("document.body.dataset.proposalId"))
+    items = [r.get_attribute("data-item-id") for r in page0.locator("tr.level-subkegiatan").all()]
+    assert len(items) >= SHARED_ROWS + len(PEOPLE), "the demo proposal has enough sub kegiatan"
+    shared = items[:SHARED_ROWS]
+    own = {p.index: items[SHARED_ROWS + p.index :: len(PEOPLE)][:3] for p in people}
+    edits: list[Edit] = []
+    number = 0
+    started = time.monotonic()
+    restarted = False
+    instance, database = Path(server.env["SINERGI_INSTANCE_PATH"]), server.env["DATABASE_URL"]
+    port = server.port
+    replacement: RunningServer | None = None
+    try:
+        while time.monotonic() - started < SECONDS:
+            now = time.monotonic()
+            for person in people:  # outages, each 2–20 s, at random moments
+                if person.offline_until and now >= person.offline_until:
+                    person.context.set_offline(False)
+                    person.offline_until = 0.0
+                    person.next_outage = now + rng.uniform(6, 20)
+                elif not person.offline_until and now >= person.next_outage:
+                    person.context.set_offline(True)
+                    person.offline_until = now + rng.uniform(2, 20)
+            if not restarted and now - started > SECONDS / 2:
+                server.stop()  # the server restarts in the middle of the meeting
+                time.sleep(2)
+                replacement = start_server(instance, database, {"SINERGI_ASYNC": "eventlet"}, port=port)
+                restarted = True
+            person = rng.choice(people)
+            item = rng.choice(shared if rng.random() < 0.4 else own[person.index])
+            field_name = rng.choice(FIELDS)
+            number += 1
+            value = value_for(field_name, number)
+            if edit(person, edits, item, field_name, value):
+                edits.append(Edit(person.index, item, field_name, value))
+            if number % 10 == 0:
+                for someone in people:
+                    collect_conflicts(someone, edits)
+        # Everyone back: the outboxes drain, the conflicts are seen.
+        for person in people:
+            person.context.set_offline(False)
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            for person in people:
+                collect_conflicts(person, edits)
+            waiting = sum(p.page.locator("#outbox .outbox-list li").count() for p in people)
+            if waiting == 0 and all(p.page.locator("#connection-status[data-state=online]").count() for p in people):
+                break
+            time.sleep(1)
+        for person in people:
+            collect_conflicts(person, edits)
+        time.sleep(4)  # the last broadcasts land, highlight badges fade
+        stored = stored_values(database, proposal_id)
+        refused = [text for p in people for text in rejected_texts(p)]
+        lost = [
+            e
+            for e in edits
+            if stored.get(e.value, 0) == 0 and not e.conflicted and not any(e.value in r for r in refused)
+        ]
+        duplicated = [e.value for e in edits if stored.get(e.value, 0) > 1]
+        stored_once = sum(1 for e in edits if stored.get(e.value, 0) == 1)
+        conflicts = sum(1 for e in edits if e.conflicted)
+        print(
+            f"\nchaos: {len(edits)} edits, {stored_once} stored once, {conflicts} shown as conflicts, "
+            f"{len(refused)} refused, {len(duplicated)} duplicated, {len(lost)} lost"
+        )
+        assert len(edits) >= 100
+        assert lost == [], lost[:5]
+        assert duplicated == []
+        fresh = people[0].context.new_page()
+        fresh.goto(people[0].page.url)
+        fresh.locator("#connection-status[data-state=online]").wait_for(timeout=15_000)
+        truth = cell_values(fresh)
+        for person in people:
+            assert cell_values(person.page) == truth, f"{PEOPLE[person.index]}'s page differs from a fresh load"
+        assert all(p.errors == [] for p in people), [p.errors for p in people]
+    finally:
+        for person in people:
+            person.context.close()
+        if replacement is not None:
+            replacement.stop()
