@@ -24,8 +24,40 @@ elif ASYNC_MODE == "gevent":
 else:
     raise SystemExit(f"SINERGI_ASYNC must be eventlet or gevent, not {ASYNC_MODE!r}")
 
+import errno  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+
 from workspace import create_app  # noqa: E402
 from workspace.extensions import socketio  # noqa: E402
+
+
+def refuse_port_in_use(host: str, port: int) -> None:
+    """Exit at once, naming the port, if another process listens on it.
+
+    eventlet listens with SO_REUSEPORT, so a second server on a taken port would silently share it
+    with the first (each getting some of the connections). A plain bind, without SO_REUSEPORT, fails
+    when anyone listens there. (SO_REUSEADDR only lets it pass connections left in TIME_WAIT by a
+    server just stopped.)
+    """
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if error.errno == errno.EADDRINUSE:
+            sys.exit(
+                f"Sinergi cannot start: port {port} on {host} is already in use ({reason}): another process "
+                f"listens on it. Stop that process, or choose another port with SINERGI_PORT."
+            )
+        sys.exit(f"Sinergi cannot listen on {host}:{port} ({reason}); check SINERGI_HOST and SINERGI_PORT.")
+
+
+if __name__ == "__main__":
+    # Before the app is built: a taken port is reported at once.
+    refuse_port_in_use(os.environ.get("SINERGI_HOST", "127.0.0.1"), int(os.environ.get("SINERGI_PORT", "5000")))
 
 app = create_app({"SOCKETIO_ASYNC_MODE": ASYNC_MODE})
 

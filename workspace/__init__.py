@@ -21,6 +21,7 @@ from workspace.config import (
     instance_path_from_environment,
     normalise_database_url,
 )
+from workspace.core import idempotency
 from workspace.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
 from workspace.models import User  # every model: all the tables are on the metadata
 from workspace.queries.accounts import user_of_login
@@ -90,6 +91,9 @@ def _init_web(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
     register_blueprints(app)
     _init_response_headers(app)  # after the blueprints: their before_request hooks run first
+    # Last: a retried write is answered after CSRF and the sign-in checks, before the view (and its
+    # rate limit) runs again.
+    idempotency.init_app(app)
 
 
 def _init_login(app: Flask) -> None:
@@ -187,4 +191,7 @@ def _init_realtime(app: Flask) -> None:
         # right after it must not race (on PostgreSQL the focus's query yields, and a late focus
         # would stay on every screen). Other connections are not held up.
         async_handlers=False,
+        # Hotel Wi-Fi: a stalled link is noticed in seconds, not at the library's 25 + 20 s.
+        ping_interval=app.config["SINERGI_PING_INTERVAL"],
+        ping_timeout=app.config["SINERGI_PING_TIMEOUT"],
     )

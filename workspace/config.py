@@ -89,6 +89,16 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         # Number of reverse proxies in front (nginx: 1); their X-Forwarded-* headers are trusted.
         "SINERGI_PROXY_COUNT": int(os.environ.get("SINERGI_PROXY_COUNT", "0")),
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SINERGI_SQLITE_BUSY_TIMEOUT_MS", "15000")),
+        # A write's idempotency key and its answer are kept this many days (longer than a rakor and
+        # the browser's outbox), then purged.
+        "SINERGI_IDEMPOTENCY_DAYS": float(os.environ.get("SINERGI_IDEMPOTENCY_DAYS", "14")),
+        # How long a retry waits for the answer of the same write still finishing elsewhere (seconds).
+        "SINERGI_IDEMPOTENCY_WAIT": float(os.environ.get("SINERGI_IDEMPOTENCY_WAIT", "5")),
+        # Engine.IO heartbeat (seconds): the server pings every PING_INTERVAL and expects the answer
+        # within PING_TIMEOUT. A browser notices a stalled link within their sum (9 s), the server
+        # drops the socket (and the person leaves presence) within about their sum plus PING_TIMEOUT.
+        "SINERGI_PING_INTERVAL": float(os.environ.get("SINERGI_PING_INTERVAL", "4")),
+        "SINERGI_PING_TIMEOUT": float(os.environ.get("SINERGI_PING_TIMEOUT", "5")),
     }
 
 

@@ -10,6 +10,11 @@ gevent `threading.Lock` is a green lock, because `app.py` patches before anythin
 
 A rolled-back unit of work publishes nothing. A failed publication never turns a committed change
 into an error: clients catch up from the database at their next revision gap or reconnect.
+
+A browser's write carries an idempotency key (core/idempotency.py puts it in `flask.g`): the first
+unit of work of that request inserts the key's row as its first statement, so the write and its key
+commit together or not at all, and a concurrent request with the same key waits at the unique index
+and fails there (`RequestKeyTaken`) before it decides anything.
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from blinker import Namespace
-from flask import current_app
+from flask import current_app, g, has_app_context
+from sqlalchemy.exc import IntegrityError
 
 from workspace.core.changes import Change
 from workspace.extensions import db
+from workspace.models import IdempotencyKey
 
 signals = Namespace()
 #: Sent after every successful commit that recorded changes: `sender` is the app, `changes` the
@@ -63,6 +71,61 @@ def record(change: Change) -> None:
     unit.record(change)
 
 
+#: The `flask.g` attribute holding the current request's `RequestKey` (set by core/idempotency.py).
+REQUEST_KEY = "sinergi_request_key"
+
+
+@dataclass
+class RequestKey:
+    """The idempotency key of the request in progress, until a unit of work commits it."""
+
+    key: str
+    user_id: int
+    method: str
+    path: str
+    expires_at: datetime
+    committed: bool = False
+
+
+class RequestKeyTaken(Exception):
+    """Another request with the same idempotency key committed first: this one changed nothing."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _claim_request_key(session: Any) -> IdempotencyKey | None:
+    """Insert the request's key, once per request, as the unit of work's first statement."""
+    request_key = g.get(REQUEST_KEY) if has_app_context() else None
+    if not isinstance(request_key, RequestKey) or request_key.committed:
+        return None
+    row = IdempotencyKey(
+        key=request_key.key,
+        user_id=request_key.user_id,
+        method=request_key.method,
+        path=request_key.path,
+        expires_at=request_key.expires_at,
+        headers={},
+        completed=False,
+    )
+    session.add(row)
+    try:
+        # PostgreSQL: a concurrent request's uncommitted row makes this wait, then fail, here.
+        session.flush()
+    except IntegrityError as taken:
+        raise RequestKeyTaken(request_key.key) from taken
+    return row
+
+
+def _mark_committed(session: Any, row: IdempotencyKey | None) -> None:
+    # A service that rolled back inside the unit ("nothing to change") dropped the key's row too.
+    if row is not None and row in session:
+        request_key = g.get(REQUEST_KEY)
+        if isinstance(request_key, RequestKey):
+            request_key.committed = True
+
+
 @contextmanager
 def write_transaction() -> Iterator[UnitOfWork]:
     """One short write transaction: commit on success, roll back on any exception; after the
@@ -76,6 +139,7 @@ def write_transaction() -> Iterator[UnitOfWork]:
         _end_read_transaction(session)
         _active.unit = unit
         try:
+            key_row = _claim_request_key(session)
             yield unit
             # The rows just written stay as written: the publisher renders them without re-reading.
             session.expire_on_commit = False
@@ -83,6 +147,7 @@ def write_transaction() -> Iterator[UnitOfWork]:
                 session.commit()
             finally:
                 session.expire_on_commit = True
+            _mark_committed(session, key_row)
         except BaseException:
             session.rollback()
             raise

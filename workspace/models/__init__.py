@@ -5,6 +5,7 @@ from workspace.models.audit import AuditEntry
 from workspace.models.catalog import CatalogEntry, CatalogLevel, NationalDirection
 from workspace.models.comment import Comment, CommentKind, Notification, SuggestionStatus
 from workspace.models.event import Event, EventPhase, event_agencies
+from workspace.models.idempotency import IdempotencyKey
 from workspace.models.proposal import (
     ItemLevel,
     Proposal,
@@ -43,6 +44,7 @@ __all__ = [
     "CommentKind",
     "Event",
     "EventPhase",
+    "IdempotencyKey",
     "ItemLevel",
     "JoinCode",
     "LoginSession",
