@@ -30,6 +30,7 @@ from support import machine_description, print_table
 from tests.conftest import app_config, csrf_token_of, login
 from tests.factories import build_world
 from workspace import create_app
+from workspace.config import normalise_database_url
 from workspace.core.item_fields import FIELDS
 from workspace.extensions import db, socketio
 from workspace.fragments import registry
@@ -43,6 +44,7 @@ def fresh_app(database_url: str | None) -> Iterator[Flask]:
 
     with tempfile.TemporaryDirectory(prefix="sinergi-cost-") as folder:
         if database_url:
+            database_url = normalise_database_url(database_url)
             admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
             name = f"sinergi_cost_{uuid.uuid4().hex[:8]}"
             with admin.connect() as connection:

@@ -151,6 +151,8 @@ class LeanSocket:
             raise ConnectionError(f"no Engine.IO open packet: {opening[:80]}")
         await self.ws.send_str("40")
         answer = await self.ws.receive_str(timeout=20)
+        while answer.startswith("42"):  # an event the connect handler sent (the unread count) first
+            answer = await self.ws.receive_str(timeout=20)
         if not answer.startswith("40"):
             await self.ws.close()
             raise ConnectionError(f"refused: {answer[:120]}")
@@ -250,7 +252,8 @@ async def app_run(
 
     rss_before = watch.rss()
     clients, session = await connect_many(server_url, clients_count, viewer_cookie, on_frame_for)
-    answers = await asyncio.gather(*(c.call("proposal:join", {"proposal_id": proposal_id}) for c in clients))
+    joins = (c.call("proposal:join", {"proposal_id": proposal_id}, timeout=180) for c in clients)
+    answers = await asyncio.gather(*joins)
     assert all(a and a.get("ok") for a in answers), answers[:3]
     await asyncio.sleep(1.0)
     rss_connected = watch.rss()

@@ -132,6 +132,9 @@
   function isOffline() { return !socket.connected || navigator.onLine === false; }
   window.sinergiOffline = isOffline;
   var inflight = {};  // idempotency key → the request as it would be sent again
+  var replayed = window.sinergiReplayed = [];  // what each replay was answered (for support and tests)
+  var flushes = window.sinergiFlushes = [];  // how long after the connection came back each outbox was sent
+  var backOnlineAt = 0;
   var flushing = false;
 
   function newKey() {
@@ -322,7 +325,9 @@
     // A refusal aimed at a cell (a conflict, an invalid value) goes where a live request's would.
     var selector = response.headers.get("HX-Retarget");
     var target = selector ? document.querySelector(selector) : null;
-    if (!target) { return false; }
+    // Never under someone's fingers: a cell being typed in (or already showing a conflict) keeps
+    // what it shows, and this answer is listed in the outbox panel until closed instead.
+    if (!target || target.classList.contains("editing")) { return false; }
     target.innerHTML = html;
     if (target.matches("td.editable")) {
       target.classList.remove("pending", "saving");
@@ -351,26 +356,35 @@
       if (!next) { return Promise.resolve("done"); }
       return replay(next).then(function (answer) {
         var status = answer.response.status;
+        replayed.push({key: next.key, label: next.label, shown: next.shown, status: status,
+                       replayed: answer.response.headers.get("X-Sinergi-Replayed")});
         if (status === 401) { notice(tg("sessionEnded"), "error"); return "stop"; }
         if (status >= 500 || status === 0) { return "stop"; }  // the server is not ready: try again later
         writeOutbox(readOutbox().filter(function (e) { return e.key !== next.key; }));
         if (status < 400) { sent += 1; }
         else if (status === 409 && placeAnswer(answer.response, answer.html)) { notice(tg("conflict", {what: next.label}), "warning"); }
         else if (!placeAnswer(answer.response, answer.html)) {
-          rejected(tg("rejected", {what: next.label, reason: textOf(answer.html) || ("HTTP " + status)}));
+          var what = next.label + (next.shown !== null && next.shown !== undefined ? " (" + next.shown + ")" : "");
+          rejected(tg("rejected", {what: what, reason: textOf(answer.html) || ("HTTP " + status)}));
         }
         return step();
       }, function () { return "stop"; });  // no network yet: keep the rest, in order
     };
     step().then(function (outcome) {
       flushing = false;
+      if (sent && backOnlineAt) { flushes.push({sent: sent, afterReconnectMs: Date.now() - backOnlineAt}); }
       if (sent) { notice(tg("sent", {count: String(sent)}), "info"); }
       document.dispatchEvent(new CustomEvent("sinergi:outbox-flushed", {detail: {sent: sent}}));
       if (outcome === "stop" && readOutbox().length) { setTimeout(flushOutbox, 3000); }
     });
   }
-  socket.on("connect", function () { renderOutbox(readOutbox()); flushOutbox(); });
-  window.addEventListener("online", function () { renderOutbox(readOutbox()); flushOutbox(); });
+  function backOnline() {
+    if (!isOffline()) { backOnlineAt = Date.now(); }
+    renderOutbox(readOutbox());
+    flushOutbox();
+  }
+  socket.on("connect", backOnline);
+  window.addEventListener("online", backOnline);
   window.addEventListener("storage", function (event) { if (event.key === OUTBOX_KEY) { renderOutbox(readOutbox()); } });
   renderOutbox(readOutbox());
   markPendingCells();
