@@ -7,7 +7,7 @@
 
 var PAGES = "sinergi-pages-v1";
 var ASSETS = "sinergi-assets-v1";
-var NETWORK_WAIT_MS = 6000;
+var NETWORK_WAIT_MS = 10000;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) {
@@ -42,11 +42,11 @@ function page(request) {
     }
     return response;
   });
-  return withinTime(network, NETWORK_WAIT_MS).catch(function (error) {
-    return caches.open(PAGES).then(function (cache) { return cache.match(request.url); }).then(function (kept) {
-      if (kept) { return markedCopy(kept); }
-      throw error;
-    });
+  return caches.open(PAGES).then(function (cache) { return cache.match(request.url); }).then(function (kept) {
+    // Nothing kept: the network, however slow (a busy server is not an offline one).
+    if (!kept) { return network; }
+    // A kept copy: shown when the network fails, or stalls for NETWORK_WAIT_MS.
+    return withinTime(network, NETWORK_WAIT_MS).catch(function () { return markedCopy(kept); });
   });
 }
 
