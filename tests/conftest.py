@@ -352,3 +352,18 @@ def connect(loose_app: Flask) -> Iterator[Callable]:
     for client in opened:
         if client.is_connected():
             client.disconnect()
+
+
+@pytest.fixture
+def received() -> Iterator[list]:
+    """Every batch of changes the `committed` signal of the unit of work hands out during the test."""
+    from workspace.core import uow
+
+    batches: list = []
+
+    def listen(_app: Flask, changes: list) -> None:
+        batches.append(list(changes))
+
+    uow.committed.connect(listen)
+    yield batches
+    uow.committed.disconnect(listen)

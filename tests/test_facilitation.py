@@ -3,7 +3,7 @@ agreements; every action refused for everyone but facilitators; every broadcast.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,6 @@ from flask.testing import FlaskClient
 
 from tests.conftest import htmx_post, login
 from tests.factories import World, make_session
-from workspace.core import uow
 from workspace.core.changes import (
     Change,
     EventSessionsChanged,
@@ -425,17 +424,6 @@ def test_agreements_only_for_proposals_of_the_session_and_earlier_rounds_kept(wo
     assert [m.id for m in db.session.get(Session, first.id).members] == [world.participant.id]
 
 
-@pytest.fixture
-def committed() -> Iterator[list[list[Change]]]:
-    """Every batch of changes a committed unit of work hands to the publisher during the test."""
-    batches: list[list[Change]] = []
-
-    def listen(_app: Flask, changes: list[Change]) -> None:
-        batches.append(list(changes))
-
-    uow.committed.connect(listen)
-    yield batches
-    uow.committed.disconnect(listen)
 
 
 def _described(changes: list[Change]) -> list[tuple]:
@@ -451,7 +439,7 @@ def _described(changes: list[Change]) -> list[tuple]:
 
 
 def test_each_action_records_its_typed_changes_in_one_unit_of_work(
-    world: World, login_as: Callable, committed: list[list[Change]]
+    world: World, login_as: Callable, received: list[list[Change]]
 ) -> None:
     session = make_session(world.event)
     facilitator = login_as(world.facilitator)
@@ -466,21 +454,21 @@ def test_each_action_records_its_typed_changes_in_one_unit_of_work(
         "start_breakouts": [("PersonMoved", world.participant.id), ("SessionPartChanged", "state")],
     }
     for action, changes in expected.items():
-        committed.clear()
+        received.clear()
         path, data = actions(world, session.id)[action]
         assert htmx_post(facilitator, path, data).status_code == 204, action
-        assert [_described(batch) for batch in committed] == [changes], action
+        assert [_described(batch) for batch in received] == [changes], action
     db.session.expire_all()
     revision = db.session.get(Proposal, proposal_id).revision
-    committed.clear()
+    received.clear()
     htmx_post(facilitator, *actions(world, session.id)["agreement"])
-    (status, _part) = committed[0]
+    (status, _part) = received[0]
     assert isinstance(status, StatusChanged) and status.revision == revision + 1
     assert (status.event_id, status.actor_id) == (world.event.id, world.facilitator.id)
     # Ending the breakouts: their members back to the plenary, both rooms' state told once.
-    committed.clear()
+    received.clear()
     htmx_post(facilitator, *actions(world, session.id)["end_breakouts"])
-    (batch,) = committed
+    (batch,) = received
     breakout_id = db.session.scalar(sa.select(Session.id).where(Session.parent_id == session.id))
     assert PersonMoved(world.participant.id, session.id, f"/sesi/{session.id}?pindah=1", batch[0].message) in batch
     assert {(c.session_id, c.part) for c in batch if isinstance(c, SessionPartChanged)} == {
@@ -490,21 +478,21 @@ def test_each_action_records_its_typed_changes_in_one_unit_of_work(
 
 
 def test_a_refused_or_invalid_action_records_nothing(
-    world: World, login_as: Callable, committed: list[list[Change]]
+    world: World, login_as: Callable, received: list[list[Change]]
 ) -> None:
     session = make_session(world.event)
     htmx_post(login_as(world.participant), f"/sesi/{session.id}/pengumuman", {"text": "Palsu"})
     htmx_post(login_as(world.facilitator), f"/sesi/{session.id}/timer", {"minutes": "0"})
-    assert committed == []
+    assert received == []
 
 
 def test_a_failure_after_changes_were_recorded_stores_and_publishes_nothing(
-    world: World, login_as: Callable, committed: list[list[Change]], monkeypatch: pytest.MonkeyPatch
+    world: World, login_as: Callable, received: list[list[Change]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plenary = make_session(world.event)
     facilitator = login_as(world.facilitator)
     htmx_post(facilitator, *actions(world, plenary.id)["breakout"])
-    committed.clear()
+    received.clear()
     before = state()
 
     def broken(*_args: object) -> None:
@@ -514,7 +502,7 @@ def test_a_failure_after_changes_were_recorded_stores_and_publishes_nothing(
     monkeypatch.setattr(facilitation, "SessionPartChanged", broken)
     with pytest.raises(RuntimeError):
         facilitation.start_breakouts(world.facilitator, plenary.id)
-    assert committed == [] and state() == before
+    assert received == [] and state() == before
 
 
 def test_what_changed_while_disconnected_is_in_the_next_session_join(loose_app: Flask, loose_world: World) -> None:

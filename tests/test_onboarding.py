@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -18,7 +18,6 @@ from pypdf import PdfReader
 
 from tests.conftest import csrf_token_of, login
 from tests.factories import World, make_agency, make_user
-from workspace.core import uow
 from workspace.core.changes import Change, SignInsEnded
 from workspace.extensions import db, socketio
 from workspace.models import (
@@ -750,17 +749,6 @@ def test_renaming_someone_shows_at_once_in_cached_fragments(hotel: World, login_
 # ---- On the seam: each write one unit of work, its changes published after the commit ---------
 
 
-@pytest.fixture
-def received() -> Iterator[list[list[Change]]]:
-    """Every batch of changes the `committed` signal hands out while the test runs."""
-    batches: list[list[Change]] = []
-
-    def listen(_app: Flask, changes: list[Change]) -> None:
-        batches.append(list(changes))
-
-    uow.committed.connect(listen)
-    yield batches
-    uow.committed.disconnect(listen)
 
 
 def event_form(token: str, **change: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ bounded number of SQL statements."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -31,17 +31,6 @@ def stored(app: Flask, item_id: int, field: str) -> str:
         return FIELDS[field].to_text(db.session.get(ProposalItem, item_id))
 
 
-@pytest.fixture
-def received() -> Iterator[list[list[Change]]]:
-    """Every batch of changes the `committed` signal hands out while the test runs."""
-    batches: list[list[Change]] = []
-
-    def listen(_app: Flask, changes: list[Change]) -> None:
-        batches.append(list(changes))
-
-    uow.committed.connect(listen)
-    yield batches
-    uow.committed.disconnect(listen)
 
 
 def test_every_change_type_has_a_publish_row() -> None:
