@@ -102,6 +102,11 @@ def _room_context(session: Session) -> dict[str, Any]:
     }
 
 
+def _console_context(session: Session) -> dict[str, Any]:
+    """What the facilitator's console adds to the room: the event's people and proposals."""
+    return {"people": console_people(session.event), "all_proposals": event_proposals(session.event)}
+
+
 # ---- Pages ----------------------------------------------------------------------------------
 
 
@@ -119,8 +124,7 @@ def room(session_id: int, session: Session) -> str | Response:
         flash(_("You are now in %(title)s.", title=session.title), "info")
     context = _room_context(session)
     if context["is_facilitator"]:
-        context["people"] = console_people(session.event)
-        context["all_proposals"] = event_proposals(session.event)
+        context.update(_console_context(session))
     return render_template("sessions/room.html", **context)
 
 
@@ -130,10 +134,7 @@ def room(session_id: int, session: Session) -> str | Response:
 def console(session_id: int, session: Session) -> str:
     """The facilitator's console alone: the room re-fetches it after a reconnect and whenever the
     room's state changed (a breakout made in another window), unless the facilitator is using it."""
-    context = _room_context(session)
-    context["people"] = console_people(session.event)
-    context["all_proposals"] = event_proposals(session.event)
-    return render_template("sessions/_console.html", **context)
+    return render_template("sessions/_console.html", **_room_context(session), **_console_context(session))
 
 
 @blueprint.route("/sesi/<int:session_id>/proyektor")
