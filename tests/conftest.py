@@ -50,6 +50,9 @@ def app_config(instance_path: Path, database_url: str) -> dict:
         "TESTING": True,
         "SOCKETIO_ASYNC_MODE": "threading",
         "SOCKETIO_MESSAGE_QUEUE": None,
+        # The test client reads what was sent right after an emit: lists at once. The real servers
+        # (tests/servers.py) keep the window, tested in test_realtime_server.
+        "SINERGI_PRESENCE_WINDOW": 0,
         "RATELIMIT_STORAGE_URI": "memory://",
         "BABEL_DEFAULT_LOCALE": "id",
     }

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from tests.conftest import app_config
 from tests.databases import query
-from tests.live_clients import LiveClient, cell_values
+from tests.live_clients import LiveClient, cell_values, wait_until
 from tests.servers import RunningServer, start_server
 from workspace.services.demo import DEMO_PASSWORD
 
@@ -243,3 +243,48 @@ def test_cross_origin_socket_connections_are_refused(sambas_server) -> None:
     assert refused.status_code == 200
     answer = requests.get(f"{handshake}&sid={sid}", timeout=10).text
     assert answer.startswith("44"), answer  # CONNECT_ERROR: an anonymous socket is refused
+
+
+def test_a_burst_of_joins_sends_the_room_one_list_per_window(sambas_server) -> None:
+    """When the plenary opens one proposal on every laptop at once, the people already in the room
+    get one presence list per window (0.2 s), not one per join; the last one names everybody, and
+    every joiner has the list in its own join answer. (With SINERGI_PRESENCE_WINDOW=0 on the server
+    the watcher gets one list per join and this fails: 10 lists for 10 joins.)"""
+    server, info = sambas_server
+    proposal_id = info["proposal_id"]
+    (watcher,) = open_clients(server, ["proyektor"], proposal_id)
+    joiners = [LiveClient(server.url, username, DEMO_PASSWORD) for username in EDITORS * 2]
+    for client in joiners:
+        client.connect()
+    assert wait_until(lambda: len(watcher.received("proposal:presence")) >= 1)
+    time.sleep(0.5)
+    lists_before = len(watcher.received("proposal:presence"))
+    answers: list[dict] = []
+    start = threading.Barrier(len(joiners))
+
+    def join(client: LiveClient) -> None:
+        start.wait()
+        answers.append(client.join(proposal_id))
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=join, args=(client,)) for client in joiners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    span = time.monotonic() - started
+    assert len(answers) == len(joiners) and all(answer["ok"] for answer in answers)
+    assert all(len(answer["viewers"]) >= 2 for answer in answers)  # the watcher and oneself at least
+    everybody = {"proyektor", *EDITORS}
+
+    def names_everybody() -> bool:
+        lists = watcher.received("proposal:presence")
+        return len(lists) > lists_before and len(lists[-1]["viewers"]) == len(everybody)
+
+    assert wait_until(names_everybody), watcher.received("proposal:presence")[-1]
+    time.sleep(0.5)
+    lists = len(watcher.received("proposal:presence")) - lists_before
+    windows = int(span / 0.2) + 2  # the windows the joins could fall into
+    assert 1 <= lists <= min(windows, len(joiners) - 1), (lists, span)
+    for client in [watcher, *joiners]:
+        client.disconnect()

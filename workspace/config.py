@@ -86,6 +86,8 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         "SINERGI_REDIS_NAMESPACE": os.environ.get("SINERGI_REDIS_NAMESPACE", "sinergi"),
         # How long the people of a killed process may still show as present (seconds).
         "SINERGI_PRESENCE_TTL": float(os.environ.get("SINERGI_PRESENCE_TTL", "15")),
+        # A room's presence and focus lists are sent at most once per this many seconds (0: at once).
+        "SINERGI_PRESENCE_WINDOW": float(os.environ.get("SINERGI_PRESENCE_WINDOW", "0.2")),
         # Number of reverse proxies in front (nginx: 1); their X-Forwarded-* headers are trusted.
         "SINERGI_PROXY_COUNT": int(os.environ.get("SINERGI_PROXY_COUNT", "0")),
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SINERGI_SQLITE_BUSY_TIMEOUT_MS", "15000")),

@@ -22,12 +22,13 @@ from workspace.queries.comments import unread_counts
 from workspace.realtime import connections
 from workspace.realtime.connections import rate_limited, refusal, releases_db_session, sid
 from workspace.realtime.presence import (
+    FOCUS,
+    PRESENCE,
     Focus,
     Viewer,
     as_payload,
     current_presence,
-    emit_focus,
-    emit_presence,
+    room_lists,
     start_presence_keeper,
 )
 from workspace.realtime.publish import timer_payload
@@ -79,7 +80,7 @@ def on_join_proposal(payload: Any = None) -> dict[str, Any]:
     agency = current_user.agency.short_name if current_user.agency else ""
     current_presence().join(room, sid(), Viewer(user_id=current_user.id, name=current_user.display_name, agency=agency))
     revision, can_edit = proposal.revision, can_edit_proposal(current_user, proposal)
-    emit_presence(room, proposal_id)
+    room_lists.changed(room, proposal_id, PRESENCE)
     return {
         "ok": True,
         "revision": revision,
@@ -102,8 +103,7 @@ def on_leave_proposal(payload: Any = None) -> dict[str, Any]:
         return refusal("not-joined")  # nothing to leave, and no broadcast to a room one is not in
     leave(room)
     current_presence().leave(room, sid())
-    emit_presence(room, proposal_id)
-    emit_focus(room, proposal_id)
+    room_lists.changed(room, proposal_id, PRESENCE, FOCUS)
     return {"ok": True}
 
 
@@ -129,7 +129,7 @@ def on_focus(payload: Any = None) -> dict[str, Any]:
     current_presence().set_focus(
         room, sid(), Focus(user_id=current_user.id, name=current_user.display_name, item_id=item_id, field=field)
     )
-    emit_focus(room, proposal_id)
+    room_lists.changed(room, proposal_id, FOCUS)
     return {"ok": True}
 
 
@@ -145,7 +145,7 @@ def on_blur(payload: Any = None) -> dict[str, Any]:
     if not current_presence().is_in(room, sid()):
         return refusal("not-joined")
     current_presence().clear_focus(room, sid())
-    emit_focus(room, proposal_id)
+    room_lists.changed(room, proposal_id, FOCUS)
     return {"ok": True}
 
 
@@ -158,9 +158,7 @@ def on_disconnect(*_args: Any) -> None:
     connections.forget(socket_id)
     for room in current_presence().rooms_of(socket_id):
         current_presence().leave(room, socket_id)
-        proposal_id = int(room.split(":", 1)[1])
-        emit_presence(room, proposal_id)
-        emit_focus(room, proposal_id)
+        room_lists.changed(room, int(room.split(":", 1)[1]), PRESENCE, FOCUS)
 
 
 @socketio.on("session:join")

@@ -231,6 +231,55 @@ def emit_focus(room: str, proposal_id: int) -> None:
     )
 
 
+PRESENCE, FOCUS = "presence", "focus"
+_EMITTERS = {PRESENCE: emit_presence, FOCUS: emit_focus}
+
+
+class RoomLists:
+    """The room's presence and focus lists, sent at most once per window.
+
+    When the plenary opens one proposal on 65 laptops in the same minute (or 500 sockets join at
+    once), every join would send the whole list to everyone already there: n joins, n² messages.
+    Instead the first change of a room starts a window; the joins, leaves and focus moves inside
+    it are sent as one list each when it closes. The joiner has the lists in its join answer at
+    once. With a window of 0 (the in-process tests) every change is sent at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[str, set[str]] = {}
+
+    def changed(self, room: str, proposal_id: int, *kinds: str) -> None:
+        window = float(current_app.config.get("SINERGI_PRESENCE_WINDOW", 0))
+        if window <= 0:
+            for kind in kinds:
+                _EMITTERS[kind](room, proposal_id)
+            return
+        with self._lock:
+            already_waiting = room in self._pending
+            self._pending.setdefault(room, set()).update(kinds)
+        if not already_waiting:
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            socketio.start_background_task(self._send_after, app, window, room, proposal_id)
+
+    def _send_after(self, app: Flask, window: float, room: str, proposal_id: int) -> None:
+        socketio.sleep(window)  # type: ignore[arg-type]  # typed int, takes seconds as float
+        with self._lock:
+            kinds = self._pending.pop(room, set())
+        with app.app_context():
+            try:
+                for kind in (PRESENCE, FOCUS):
+                    if kind in kinds:
+                        _EMITTERS[kind](room, proposal_id)
+            except Exception:  # Redis briefly away: the next change or the keeper sends the lists
+                app.logger.warning("presence: lists of %s not sent", room, exc_info=True)
+            finally:
+                db.session.remove()
+
+
+room_lists = RoomLists()
+
+
 _keeper_started: set[int] = set()
 
 
@@ -253,9 +302,7 @@ def start_presence_keeper(app: Flask) -> None:
                         connections.disconnect_login(token)
                     store.heartbeat()
                     for room in store.rooms_with_departed():
-                        proposal_id = int(room.split(":", 1)[1])
-                        emit_presence(room, proposal_id)
-                        emit_focus(room, proposal_id)
+                        room_lists.changed(room, int(room.split(":", 1)[1]), PRESENCE, FOCUS)
                 except Exception:  # Redis briefly away: try again at the next beat
                     app.logger.warning("presence keeper: Redis unavailable", exc_info=True)
                 finally:
