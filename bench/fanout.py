@@ -17,7 +17,8 @@ sender emits the same number of messages of the app's broadcast size at the same
 
 Printed per run: edits sent, deliveries expected and received (lost and duplicated), latency
 p50 / p95 / p99 for the app and the baseline and their ratio, the server's CPU seconds and peak
-RSS during the run, and RSS per connected client. With `--edits-via-second-process` (needs `--redis-url`) a second app
+RSS during the run, RSS per connected client, and how long the N clients took to join the room
+at once (every join answered). With `--edits-via-second-process` (needs `--redis-url`) a second app
 process shares the database and the Redis message queue: the clients stay on the first, the edits
 go through the second, so every delivery crosses processes. Bounded: every run lasts `--seconds` plus a
 two-second drain, and everything talks to 127.0.0.1 only.
@@ -253,7 +254,9 @@ async def app_run(
     rss_before = watch.rss()
     clients, session = await connect_many(server_url, clients_count, viewer_cookie, on_frame_for)
     joins = (c.call("proposal:join", {"proposal_id": proposal_id}, timeout=180) for c in clients)
+    join_started = time.monotonic()
     answers = await asyncio.gather(*joins)
+    join_seconds = time.monotonic() - join_started
     assert all(a and a.get("ok") for a in answers), answers[:3]
     await asyncio.sleep(1.0)
     rss_connected = watch.rss()
@@ -298,6 +301,7 @@ async def app_run(
     client_cpu = sum(me.cpu_times()[:2]) - client_cpu_start
     await disconnect_all(clients, session)
     return {
+        "join_s": join_seconds,
         "client_cpu_s": client_cpu,
         "http_p99_ms": percentile(answered_ms, 0.99),
         "http_p50_ms": percentile(answered_ms, 0.5),
@@ -387,6 +391,7 @@ def summarise(n: int, rate: float, app: dict[str, Any], base: dict[str, Any]) ->
         "base_cpu_s": round(base["usage"]["cpu_s"], 2),
         "base_rss_per_client_kb": round(base["rss_per_client_kb"], 1),
         "payload_bytes": app["payload_bytes"],
+        "all_joined_s": round(app["join_s"], 2),
         "edit_http_p50_ms": round(app["http_p50_ms"], 1),
         "edit_http_p99_ms": round(app["http_p99_ms"], 1),
         "load_generator_cpu_s": round(app["client_cpu_s"], 2),

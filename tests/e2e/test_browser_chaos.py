@@ -28,6 +28,21 @@ FIELDS = ("location", "funding_source", "indicator", "target")
 SHARED_ROWS = 2  # rows everyone edits (conflicts happen there); each person also has rows of their own
 
 
+# What happened to each write of the page, for the report of a lost edit (htmx's own events).
+TRACE = """
+window.sinergiTrace = [];
+["htmx:beforeSend", "htmx:afterRequest", "htmx:sendError", "htmx:sendAbort", "htmx:timeout"].forEach(function (name) {
+  document.addEventListener(name, function (event) {
+    var config = event.detail.requestConfig || {};
+    var parameters = config.parameters || {};
+    var value = parameters.get ? parameters.get("value") : parameters.value;
+    window.sinergiTrace.push([Date.now() % 1000000, name.slice(5), config.path, value,
+                              event.detail.xhr ? event.detail.xhr.status : null, navigator.onLine]);
+  });
+});
+"""
+
+
 @dataclass
 class Edit:
     person: int
@@ -50,6 +65,8 @@ class Person:
 
 def open_page(browser, server: RunningServer, username: str):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
+    context.set_default_timeout(5000)  # a step that cannot happen fails in seconds, not in 30
+    context.add_init_script(TRACE)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -168,6 +185,24 @@ def stored_values(database_url: str, proposal_id: int) -> dict[str, int]:
     return counts
 
 
+def what_became_of(lost: Edit, people: list[Person]) -> dict:
+    """For a lost edit: what its author's page knows of it (replays, the outbox, the cell now)."""
+    page = people[lost.person].page
+    return {
+        "replays": [r for r in page.evaluate("window.sinergiReplayed") if r.get("shown") == lost.value],
+        "outbox": page.evaluate(
+            "(v) => JSON.parse(localStorage.getItem('sinergi-outbox:' + document.body.dataset.userId) || '[]')"
+            ".filter(e => e.shown === v)",
+            lost.value,
+        ),
+        "cell": page.evaluate(
+            "(id) => { const c = document.getElementById(id); return c && [c.className, c.innerText]; }",
+            f"item-{lost.item}-{lost.field}",
+        ),
+        "trace": [t for t in page.evaluate("window.sinergiTrace || []") if t[3] == lost.value],
+    }
+
+
 def cell_values(page) -> dict[str, str]:
     return page.evaluate(
         "() => Object.fromEntries([...document.querySelectorAll('td.editable')].map(c => [c.id, c.dataset.value]))"
@@ -277,7 +312,7 @@ def test_three_browsers_on_bad_wifi_lose_nothing(browser, browser_server: Runnin
         items = stored_items(database, proposal_id)
         print(f"items: {len(added)} added, {len(deleted)} deleted, {sum(items.values())} stored")
         print("refused:", refused)
-        assert lost == [], lost
+        assert lost == [], [(e, what_became_of(e, people)) for e in lost]
         assert len(edits) >= 100
         assert duplicated == []
         assert all(count == 1 for count in items.values()), items  # no item added twice
