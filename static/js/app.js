@@ -193,10 +193,34 @@
       cellId: cell ? cell.id : null, shown: typed ? typed.value : null, at: Date.now()
     };
   });
+  // The request itself says whether it was answered: a broadcast may replace the row of a cell
+  // whose save is on its way, and htmx's events of a detached form never reach the document.
   document.addEventListener("htmx:beforeSend", function (event) {
     var key = event.detail.requestConfig && event.detail.requestConfig.headers["Idempotency-Key"];
-    if (key && inflight[key]) { inflight[key].xhr = event.detail.xhr; }
+    var entry = key && inflight[key];
+    if (!entry) { return; }
+    var xhr = entry.xhr = event.detail.xhr;
+    var form = event.detail.elt;
+    var keep = function () { if (inflight[key]) { delete inflight[key]; queue(entry); clearSentForm(entry, form); } };
+    xhr.addEventListener("error", keep);
+    xhr.addEventListener("abort", keep);
+    xhr.addEventListener("timeout", keep);
+    xhr.addEventListener("load", function () { answered(key, xhr, form); });
   });
+  // An answer: done, unless the server could not handle it now (restarting, overloaded; a proxy
+  // in front says 502 or 503): then it waits in the outbox like a write that never left.
+  function answered(key, xhr, form) {
+    var entry = inflight[key];
+    if (!entry || !xhr || !xhr.status) { return; }
+    delete inflight[key];
+    if (xhr.status >= 500) { queue(entry); clearSentForm(entry, form); return; }
+    // The form was replaced while its request was on the way (a broadcast redrew the row): htmx
+    // put a refusal into the detached copy, where nobody sees it. It goes to the page instead.
+    if (xhr.status >= 400 && form && !document.body.contains(form)) {
+      var response = {status: xhr.status, headers: {get: function (name) { return xhr.getResponseHeader(name); }}};
+      showRefusal(entry, response, xhr.responseText, []);
+    }
+  }
   function keyOf(event) {
     var config = event.detail.requestConfig;
     return config && config.headers ? config.headers["Idempotency-Key"] : null;
@@ -209,7 +233,15 @@
     writeOutbox(entries);
     markPendingCells();
   }
-  // Could not be sent (no network, aborted because the link stalled, timed out): keep it.
+  // A form outside the tree (add an item, a comment) has done its part: it is in the outbox now,
+  // so it is cleared rather than left to be sent twice by hand.
+  function clearSentForm(entry, form) {
+    if (!entry.cellId && form && form.tagName === "FORM") {
+      if (form.classList.contains("add-item")) { form.remove(); } else { form.reset(); }
+    }
+  }
+  // Could not be sent (no network, aborted because the link stalled, timed out): keep it. (The
+  // request's own events above do the same; whichever comes first keeps it, once.)
   ["htmx:sendError", "htmx:sendAbort", "htmx:timeout"].forEach(function (name) {
     document.addEventListener(name, function (event) {
       var key = keyOf(event);
@@ -217,18 +249,11 @@
       var entry = inflight[key];
       delete inflight[key];
       queue(entry);
-      // A form outside the tree (add an item, a comment) has done its part: it is in the outbox now,
-      // so it is cleared rather than left to be sent twice by hand.
-      var form = event.detail.elt;
-      if (!entry.cellId && form && form.tagName === "FORM") {
-        if (form.classList.contains("add-item")) { form.remove(); } else { form.reset(); }
-      }
+      clearSentForm(entry, event.detail.elt);
     });
   });
   document.addEventListener("htmx:afterRequest", function (event) {
-    var key = keyOf(event);
-    var xhr = event.detail.xhr;
-    if (key && inflight[key] && xhr && xhr.status) { delete inflight[key]; }  // the server answered
+    answered(keyOf(event), event.detail.xhr, event.detail.elt);
   });
   // A stalled link is noticed by the socket within seconds: writes still waiting on it are kept
   // (if one did arrive, its replay gets the original answer).
@@ -290,7 +315,25 @@
       item.appendChild(discard);
       list.appendChild(item);
     });
-    panel.hidden = !offline && mine.length === 0 && !panel.querySelector(".outbox-rejected li");
+    var refused = panel.querySelectorAll(".outbox-rejected li").length;
+    var refusedBlock = panel.querySelector(".outbox-refused");
+    if (refusedBlock) {
+      refusedBlock.hidden = refused === 0;
+      refusedBlock.querySelector(".outbox-refused-count").textContent =
+        refused === 1 ? tg("refusedOne") : tg("refusedMany", {count: String(refused)});
+      refusedBlock.querySelector("[data-outbox-dismiss-all]").hidden = refused < 2;
+    }
+    panel.hidden = !offline && mine.length === 0 && refused === 0;
+    keepFocusVisible(panel);
+  }
+  // The panel stays at the top of the window: what is scrolled to or focused (a cell, a field
+  // reached with Tab) is kept below it rather than under it.
+  function keepFocusVisible(panel) {
+    document.documentElement.style.scrollPaddingTop = panel.hidden ? "" : (panel.offsetHeight + 8) + "px";
+  }
+  if (window.ResizeObserver && document.getElementById("outbox")) {
+    new ResizeObserver(function () { keepFocusVisible(document.getElementById("outbox")); })
+      .observe(document.getElementById("outbox"));
   }
   function rejected(message) {
     // A replayed write the server refused stays listed until the person closes it: never dropped unseen.
@@ -298,15 +341,19 @@
     if (!panel) { notice(message, "error"); return; }
     var item = document.createElement("li");
     item.className = "notice notice-error";
-    item.textContent = message + " ";
+    var text = document.createElement("span");
+    text.className = "outbox-what";
+    text.textContent = message;
+    text.title = message;
     var close = document.createElement("button");
     close.type = "button";
     close.className = "button small secondary";
     close.dataset.outboxDismiss = "1";
     close.textContent = tg("dismiss");
+    item.appendChild(text);
     item.appendChild(close);
     panel.querySelector(".outbox-rejected").appendChild(item);
-    panel.hidden = false;
+    renderOutbox(readOutbox());
   }
   document.addEventListener("click", function (event) {
     var discard = event.target.closest && event.target.closest("[data-outbox-discard]");
@@ -318,7 +365,11 @@
       return;
     }
     var dismiss = event.target.closest && event.target.closest("[data-outbox-dismiss]");
-    if (dismiss) { dismiss.closest("li").remove(); renderOutbox(readOutbox()); }
+    if (dismiss) { dismiss.closest("li").remove(); renderOutbox(readOutbox()); return; }
+    if (event.target.closest && event.target.closest("[data-outbox-dismiss-all]")) {
+      document.querySelectorAll("#outbox .outbox-rejected li").forEach(function (li) { li.remove(); });
+      renderOutbox(readOutbox());
+    }
   });
 
   function placeAnswer(response, html) {
@@ -335,6 +386,45 @@
     }
     htmx.process(target);
     return true;
+  }
+  function isFieldConflict(entry, response) {
+    return response.status === 409 && entry.cellId && response.headers.get("HX-Retarget") === "#" + entry.cellId;
+  }
+  function foldLaterEdits(entry) {
+    var entries = readOutbox();
+    var same = entries.filter(function (e) { return e.cellId === entry.cellId && e.page === entry.page; });
+    if (!same.length) { return {latest: entry, earlier: []}; }
+    writeOutbox(entries.filter(function (e) { return same.indexOf(e) < 0; }));
+    var values = [entry].concat(same).map(function (e) { return e.shown; });
+    return {latest: same[same.length - 1], earlier: values.slice(0, -1)};
+  }
+  function showLatestMine(entry, earlier) {
+    var cell = entry.cellId && document.getElementById(entry.cellId);
+    var conflict = cell && cell.querySelector(".conflict");
+    if (!conflict || !earlier.length) { return; }
+    var mine = conflict.querySelector(".conflict-mine");
+    if (mine) { mine.textContent = entry.shown; }
+    var input = conflict.querySelector("input[name=value]:not([type=hidden])");
+    if (input) { input.value = entry.shown; }
+    var note = document.createElement("p");
+    note.className = "conflict-earlier";
+    note.textContent = tg("earlier", {values: earlier.join(" · ")});
+    conflict.querySelector(".conflict-values").after(note);
+  }
+  // A refused write is shown where a live request's refusal would be (a conflict, an invalid
+  // value: in its cell), or, when that cell is being typed in or is gone, listed in the panel.
+  function showRefusal(entry, response, html, earlier) {
+    if (placeAnswer(response, html)) {
+      if (response.status === 409) {
+        showLatestMine(entry, earlier);
+        notice(tg("conflict", {what: entry.label}), "warning");
+      }
+      return;
+    }
+    var what = entry.label + (entry.shown !== null && entry.shown !== undefined ? " (" + entry.shown + ")" : "");
+    var reason = textOf(html) || ("HTTP " + response.status);
+    if (earlier.length) { reason += " " + tg("earlier", {values: earlier.join(" · ")}); }
+    rejected(tg("rejected", {what: what, reason: reason}));
   }
   function replay(entry) {
     return fetch(entry.url, {
@@ -361,12 +451,16 @@
         if (status === 401) { notice(tg("sessionEnded"), "error"); return "stop"; }
         if (status >= 500 || status === 0) { return "stop"; }  // the server is not ready: try again later
         writeOutbox(readOutbox().filter(function (e) { return e.key !== next.key; }));
-        if (status < 400) { sent += 1; }
-        else if (status === 409 && placeAnswer(answer.response, answer.html)) { notice(tg("conflict", {what: next.label}), "warning"); }
-        else if (!placeAnswer(answer.response, answer.html)) {
-          var what = next.label + (next.shown !== null && next.shown !== undefined ? " (" + next.shown + ")" : "");
-          rejected(tg("rejected", {what: what, reason: textOf(answer.html) || ("HTTP " + status)}));
+        if (status < 400) { sent += 1; return step(); }
+        var earlier = [];
+        if (isFieldConflict(next, answer.response)) {
+          // Later edits of the same field started from this one, so they conflict too: the person
+          // gets one conflict showing their latest value (and the earlier ones), not one per edit.
+          var chain = foldLaterEdits(next);
+          earlier = chain.earlier;
+          next = chain.latest;
         }
+        showRefusal(next, answer.response, answer.html, earlier);
         return step();
       }, function () { return "stop"; });  // no network yet: keep the rest, in order
     };
@@ -961,12 +1055,16 @@
 
   // A save answers with the saved row. If newer changes were applied meanwhile, that row is
   // already outdated: keep what we have (the broadcast of the save brings the same content).
+  // Otherwise the row is swapped like a broadcast: another cell of it being typed in, or showing a
+  // conflict still to be resolved, keeps what it shows.
   document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!event.detail.shouldSwap || !target || target.tagName !== "TR" || !target.id) { return; }
     var answered = parseInt(event.detail.xhr.getResponseHeader("X-Sinergi-Revision") || "0", 10);
-    if (answered && answered < state.revision && event.detail.target && event.detail.target.tagName === "TR") {
+    if (answered && answered < state.revision) { event.detail.shouldSwap = false; return; }
+    if (target.querySelector("td.editing") && event.detail.serverResponse) {
       event.detail.shouldSwap = false;
-      var cell = event.detail.target.querySelector("td.editing");
-      if (cell) { closeEditor(cell); }
+      swapFragment(target.id, event.detail.serverResponse, null);
     }
   });
 

@@ -40,6 +40,22 @@ window.sinergiTrace = [];
                               event.detail.xhr ? event.detail.xhr.status : null, navigator.onLine]);
   });
 });
+(function () {
+  var open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.open = function (method, url) {
+    this._trace = [method, url];
+    return open.apply(this, arguments);
+  };
+  XMLHttpRequest.prototype.send = function (body) {
+    var xhr = this, value = new URLSearchParams(typeof body === "string" ? body : "").get("value");
+    if (xhr._trace[0] === "POST") {
+      xhr.addEventListener("loadend", function () {
+        window.sinergiTrace.push([Date.now() % 1000000, "xhr-end", xhr._trace[1], value, xhr.status, navigator.onLine]);
+      });
+    }
+    return send.apply(this, arguments);
+  };
+})();
 """
 
 
@@ -148,19 +164,32 @@ def stored_items(database_url: str, proposal_id: int) -> dict[str, int]:
     return {name: names.count(name) for name in names}
 
 
+SHOWN_CONFLICTS = """() => [...document.querySelectorAll("td.editable .conflict")].map(c => [
+  c.closest("td").id,
+  c.querySelector(".conflict-mine").textContent.trim(),
+  c.querySelector(".conflict-earlier") ? c.querySelector(".conflict-earlier").textContent : "",
+])"""
+
+
 def collect_conflicts(person: Person, edits: list[Edit]) -> None:
-    """A conflict view is the author's to resolve: note which edit it shows, then take theirs."""
-    for conflict in person.page.locator("td.editable .conflict").all():
+    """A conflict view is the author's to resolve: note which edits it shows (read at one instant,
+    as the eye does), then take theirs in each."""
+    try:
+        shown_now = person.page.evaluate(SHOWN_CONFLICTS)
+    except Exception:  # the page is navigating or busy: seen at the next sweep
+        return
+    for cell_id, mine, earlier in shown_now:
+        shown = {mine}
+        if earlier:  # the author's earlier values of the field, folded into this conflict
+            shown |= {value.strip() for value in earlier.rsplit(": ", 1)[-1].split(" · ")}
+        _prefix, item, field_name = cell_id.split("-", 2)
+        for candidate in edits:
+            if (candidate.person, candidate.item, candidate.field) == (person.index, item, field_name) and (
+                candidate.value in shown
+            ):
+                candidate.conflicted = True
         try:
-            cell_id = conflict.evaluate("c => c.closest('td').id")
-            mine = conflict.locator(".conflict-mine").inner_text().strip()
-            _prefix, item, field_name = cell_id.split("-", 2)
-            for candidate in edits:
-                if (candidate.person, candidate.item, candidate.field) == (person.index, item, field_name) and (
-                    candidate.value == mine
-                ):
-                    candidate.conflicted = True
-            conflict.get_by_role("button", name="Pakai nilai mereka").click()
+            person.page.locator(f"#{cell_id} .conflict [data-action=take-theirs]").click(timeout=2000)
         except Exception:  # redrawn while we looked: it is seen again at the next sweep
             continue
 
@@ -282,6 +311,8 @@ def test_three_browsers_on_bad_wifi_lose_nothing(browser, browser_server: Runnin
             if waiting == 0 and all(p.page.locator("#connection-status[data-state=online]").count() for p in people):
                 break
             time.sleep(1)
+        else:
+            print("DRAIN did not finish")
         for person in people:
             collect_conflicts(person, edits)
         time.sleep(4)  # the last broadcasts land, highlight badges fade
@@ -312,7 +343,9 @@ def test_three_browsers_on_bad_wifi_lose_nothing(browser, browser_server: Runnin
         items = stored_items(database, proposal_id)
         print(f"items: {len(added)} added, {len(deleted)} deleted, {sum(items.values())} stored")
         print("refused:", refused)
-        assert lost == [], [(e, what_became_of(e, people)) for e in lost]
+        for e in lost:
+            print("LOST", e, what_became_of(e, people))
+        assert lost == [], lost
         assert len(edits) >= 100
         assert duplicated == []
         assert all(count == 1 for count in items.values()), items  # no item added twice
@@ -326,6 +359,11 @@ def test_three_browsers_on_bad_wifi_lose_nothing(browser, browser_server: Runnin
         for person in people:
             assert cell_values(person.page) == truth, f"{PEOPLE[person.index]}'s page differs from a fresh load"
         assert all(p.errors == [] for p in people), [p.errors for p in people]
+    except Exception:
+        for person in people:  # what each page was showing when it went wrong
+            print(PEOPLE[person.index], "refused:", rejected_texts(person), "errors:", person.errors)
+            person.page.screenshot(path=f"/tmp/chaos-{person.index}.png")
+        raise
     finally:
         for person in people:
             person.context.close()
