@@ -232,6 +232,9 @@
     entries.push(entry);
     writeOutbox(entries);
     markPendingCells();
+    // Kept while the page still looks connected (the one request failed, the server answered 5xx):
+    // try again shortly rather than only at the next reconnect.
+    if (!isOffline()) { setTimeout(flushOutbox, 3000); }
   }
   // A form outside the tree (add an item, a comment) has done its part: it is in the outbox now,
   // so it is cleared rather than left to be sent twice by hand.
@@ -414,7 +417,10 @@
   // A refused write is shown where a live request's refusal would be (a conflict, an invalid
   // value: in its cell), or, when that cell is being typed in or is gone, listed in the panel.
   function showRefusal(entry, response, html, earlier) {
-    if (placeAnswer(response, html)) {
+    // Only what can be mended in the cell goes there (a conflict, a value to correct); the rest
+    // (gone, not allowed any more) is listed: its cell may be about to disappear.
+    var mendable = response.status === 409 || response.status === 422;
+    if (mendable && placeAnswer(response, html)) {
       if (response.status === 409) {
         showLatestMine(entry, earlier);
         notice(tg("conflict", {what: entry.label}), "warning");
@@ -928,6 +934,11 @@
   }
   function emitBlur() { socket.volatile.emit("proposal:blur", {proposal_id: proposalId}); }
 
+  // Opening another cell closes the editor left open, but not a conflict: that one waits for
+  // its author to choose (keep mine, take theirs), however many other cells they edit meanwhile.
+  function closesWhenLeft(cell) {
+    return document.body.contains(cell) && !cell.querySelector(".conflict");
+  }
   function closeEditor(cell) {
     var row = cell.closest("tr");
     cell.classList.remove("editing", "stale");
@@ -962,7 +973,7 @@
     var target = event.target.closest("td.editable");
     if (!target || target.classList.contains("editing") || !canEdit()) { return; }
     if (event.target.closest("form, button, a")) { return; }
-    if (openEditor && openEditor.cell !== target && document.body.contains(openEditor.cell)) {
+    if (openEditor && openEditor.cell !== target && closesWhenLeft(openEditor.cell)) {
       closeEditor(openEditor.cell);
     }
     if (isOffline()) { localEditor(target); return; }
@@ -992,7 +1003,7 @@
   function localEditor(cell) {
     if (cell.dataset.field === "directions") { notice(tg("offlineDirections"), "warning"); return; }
     var row = cell.closest("tr");
-    if (openEditor && openEditor.cell !== cell && document.body.contains(openEditor.cell)) { closeEditor(openEditor.cell); }
+    if (openEditor && openEditor.cell !== cell && closesWhenLeft(openEditor.cell)) { closeEditor(openEditor.cell); }
     if (cell.dataset.original === undefined || !cell.classList.contains("editing")) { cell.dataset.original = cell.innerHTML; }
     var pendingEntry = readOutbox().filter(function (e) { return e.cellId === cell.id; }).pop();
     var form = document.createElement("form");
