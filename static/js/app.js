@@ -201,6 +201,12 @@
     if (!entry) { return; }
     var xhr = entry.xhr = event.detail.xhr;
     var form = event.detail.elt;
+    // An answer to a form no longer on the page is not htmx's to swap (its target may be gone
+    // with it, and htmx throws then): `answered` shows it. (The listener is on the form itself:
+    // events of a detached element never reach the document.)
+    form.addEventListener("htmx:beforeOnLoad", function (onLoad) {
+      if (!document.body.contains(form)) { onLoad.preventDefault(); }
+    }, {once: true});
     var keep = function () { if (inflight[key]) { delete inflight[key]; queue(entry); clearSentForm(entry, form); } };
     xhr.addEventListener("error", keep);
     xhr.addEventListener("abort", keep);

@@ -1,6 +1,6 @@
 """Browser chaos: three people on one proposal on a bad hotel Wi-Fi (DESIGN.md §11).
 
-Each browser goes offline at random (seeded) for 2–20 s, over about ninety seconds; meanwhile
+Each browser goes offline at random (seeded) for 2–20 s, over about two minutes; meanwhile
 they make 100+ edits of shared and separate fields, add and delete items; the server restarts once
 in the middle. At the end every edit is either stored exactly once or was shown to its author as a
 conflict (or listed as refused): no silent loss, no duplicate; the three pages equal a fresh load.
@@ -22,7 +22,7 @@ from tests.servers import RunningServer, start_server
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 SEED = 20261201
-SECONDS = 85
+SECONDS = 110  # about two minutes with the drain; the test runs in well under three
 PEOPLE = ("peserta.provinsi", "peserta.provinsi.2", "peserta.provinsi.3")
 FIELDS = ("location", "funding_source", "indicator", "target")
 SHARED_ROWS = 2  # rows everyone edits (conflicts happen there); each person also has rows of their own
@@ -31,6 +31,18 @@ SHARED_ROWS = 2  # rows everyone edits (conflicts happen there); each person als
 # What happened to each write of the page, for the report of a lost edit (htmx's own events).
 TRACE = """
 window.sinergiTrace = [];
+document.addEventListener("submit", function (event) {
+  var input = event.target.querySelector && event.target.querySelector("input[name=value]");
+  window.sinergiTrace.push([Date.now() % 1000000, "submit", event.target.className, input && input.value,
+                            document.body.contains(event.target), navigator.onLine]);
+}, true);
+["htmx:configRequest", "htmx:validation:halted"].forEach(function (name) {
+  document.addEventListener(name, function (event) {
+    var input = event.target.querySelector && event.target.querySelector("input[name=value]");
+    window.sinergiTrace.push([Date.now() % 1000000, name.slice(5), event.detail.path, input && input.value,
+                              null, navigator.onLine]);
+  });
+});
 ["htmx:beforeSend", "htmx:afterRequest", "htmx:sendError", "htmx:sendAbort", "htmx:timeout"].forEach(function (name) {
   document.addEventListener(name, function (event) {
     var config = event.detail.requestConfig || {};
@@ -238,14 +250,6 @@ def cell_values(page) -> dict[str, str]:
     )
 
 
-@pytest.mark.xfail(
-    run=False,
-    reason=(
-        "issue #15 (hotel Wi-Fi) is not finished: runs of this test reached 0 lost and 0 duplicated "
-        "(135 edits) but others still lost 2 offline edits on shared rows, and the last run hung past "
-        "the 300 s limit; it stays in the suite, not run, until that is found"
-    ),
-)
 def test_three_browsers_on_bad_wifi_lose_nothing(browser, browser_server: RunningServer) -> None:
     rng = random.Random(SEED)
     server = browser_server
