@@ -132,6 +132,9 @@
   function isOffline() { return !socket.connected || navigator.onLine === false; }
   window.sinergiOffline = isOffline;
   var inflight = {};  // idempotency key → the request as it would be sent again
+  // Also kept in storage while on its way: a reload (or a crash) in the middle of a save leaves it
+  // there, and the next page sends it again with the same key (sent twice, applied once).
+  var INFLIGHT_KEY = "sinergi-inflight:" + body.dataset.userId;
   var replayed = window.sinergiReplayed = [];  // what each replay was answered (for support and tests)
   var flushes = window.sinergiFlushes = [];  // how long after the connection came back each outbox was sent
   var backOnlineAt = 0;
@@ -142,6 +145,30 @@
     var bytes = new Uint8Array(16);
     crypto.getRandomValues(bytes);
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function readStored(name, empty) {
+    try { return JSON.parse(localStorage.getItem(name) || empty); } catch (error) { return JSON.parse(empty); }
+  }
+  function storeInflight(key, entry) {
+    var onTheWay = readStored(INFLIGHT_KEY, "{}");
+    if (entry) { onTheWay[key] = entry; } else { delete onTheWay[key]; }
+    try { localStorage.setItem(INFLIGHT_KEY, JSON.stringify(onTheWay)); } catch (error) { /* storage full */ }
+  }
+  function settle(key) {
+    delete inflight[key];
+    storeInflight(key, null);
+  }
+  // Saves the last page had on their way when it went (reload, closed tab): into the outbox.
+  function adoptInterrupted() {
+    var onTheWay = readStored(INFLIGHT_KEY, "{}");
+    var keys = Object.keys(onTheWay);
+    if (!keys.length) { return; }
+    try { localStorage.removeItem(INFLIGHT_KEY); } catch (error) { /* nothing kept */ }
+    var entries = readOutbox();
+    keys.sort(function (a, b) { return onTheWay[a].at - onTheWay[b].at; }).forEach(function (key) {
+      if (!entries.some(function (e) { return e.key === key; })) { entries.push(onTheWay[key]); }
+    });
+    writeOutbox(entries);
   }
   function readOutbox() {
     try { return JSON.parse(localStorage.getItem(OUTBOX_KEY) || "[]"); } catch (error) { return []; }
@@ -192,6 +219,7 @@
       key: key, url: event.detail.path, body: encoded, label: describe(elt), page: location.pathname,
       cellId: cell ? cell.id : null, shown: typed ? typed.value : null, at: Date.now()
     };
+    storeInflight(key, inflight[key]);
   });
   // The request itself says whether it was answered: a broadcast may replace the row of a cell
   // whose save is on its way, and htmx's events of a detached form never reach the document.
@@ -207,7 +235,7 @@
     form.addEventListener("htmx:beforeOnLoad", function (onLoad) {
       if (!document.body.contains(form)) { onLoad.preventDefault(); }
     }, {once: true});
-    var keep = function () { if (inflight[key]) { delete inflight[key]; queue(entry); clearSentForm(entry, form); } };
+    var keep = function () { if (inflight[key]) { settle(key); queue(entry); clearSentForm(entry, form); } };
     xhr.addEventListener("error", keep);
     xhr.addEventListener("abort", keep);
     xhr.addEventListener("timeout", keep);
@@ -218,7 +246,7 @@
   function answered(key, xhr, form) {
     var entry = inflight[key];
     if (!entry || !xhr || !xhr.status) { return; }
-    delete inflight[key];
+    settle(key);
     if (xhr.status >= 500) { queue(entry); clearSentForm(entry, form); return; }
     // The form was replaced while its request was on the way (a broadcast redrew the row): htmx
     // put a refusal into the detached copy, where nobody sees it. It goes to the page instead.
@@ -256,7 +284,7 @@
       var key = keyOf(event);
       if (!key || !inflight[key]) { return; }
       var entry = inflight[key];
-      delete inflight[key];
+      settle(key);
       queue(entry);
       clearSentForm(entry, event.detail.elt);
     });
@@ -492,6 +520,7 @@
   socket.on("connect", backOnline);
   window.addEventListener("online", backOnline);
   window.addEventListener("storage", function (event) { if (event.key === OUTBOX_KEY) { renderOutbox(readOutbox()); } });
+  adoptInterrupted();
   renderOutbox(readOutbox());
   markPendingCells();
 

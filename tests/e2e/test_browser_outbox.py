@@ -244,3 +244,34 @@ def test_a_refusal_for_a_cell_reopened_meanwhile_is_listed_not_thrown(browser, b
     assert page_a.errors == [] and page_b.errors == []  # type: ignore[attr-defined]
     context_a.close()
     context_b.close()
+
+
+def test_a_save_on_its_way_when_the_browser_dies_is_sent_when_its_author_comes_back(
+    browser, browser_server: RunningServer
+) -> None:
+    """The battery dies while "Menyimpan…" on a slow link: no page is left to notice. The save was
+    kept in the browser's storage while on its way, so the next page of the same browser sends it
+    again (same key: applied once, whether or not the first one arrived)."""
+    from playwright.sync_api import expect
+
+    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
+    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
+    item = first_sub_item(page_a)
+    held = hold_saves(page_a, "target")
+    save(page_a, item, "target", "59")
+    wait_for(page_a, lambda: len(held) == 1, "A's save to leave")
+    disk = context_a.storage_state()  # what the browser's disk holds at the moment it dies
+    proposal_url = page_a.url
+    context_a.close()
+    context_again = browser.new_context(viewport={"width": 1366, "height": 768}, storage_state=disk)
+    page_again = context_again.new_page()
+    page_again.goto(proposal_url)
+    expect(page_b.locator(f"#item-{item}-target")).to_have_attribute("data-value", "59", timeout=REPLAY_BOUND_MS)
+    expect(page_again.locator(f"#item-{item}-target")).to_have_attribute("data-value", "59", timeout=REPLAY_BOUND_MS)
+    expect(page_again.locator("#outbox")).to_be_hidden(timeout=REPLAY_BOUND_MS)
+    page_b.wait_for_timeout(500)
+    assert history_count(page_b, "59") == 1
+    on_the_way = page_again.evaluate("localStorage.getItem('sinergi-inflight:' + document.body.dataset.userId)")
+    assert on_the_way in (None, "{}")  # nothing left on its way
+    context_again.close()
+    context_b.close()
