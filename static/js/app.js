@@ -708,7 +708,8 @@
         if (cell.tagName === "TD") { notice(t("deleted"), "warning"); }
         return;
       }
-      if (cell.tagName === "TD" && counterpart.dataset.value !== cell.dataset.value) {
+      // (A conflict already shows the stored value and who wrote it: no second note.)
+      if (cell.tagName === "TD" && counterpart.dataset.value !== cell.dataset.value && !cell.querySelector(".conflict")) {
         markStale(cell, counterpart, change);
       }
       counterpart.replaceWith(cell);

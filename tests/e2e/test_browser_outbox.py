@@ -151,6 +151,7 @@ def test_offline_edits_of_one_field_that_conflict_show_one_conflict_with_the_lat
     expect(conflict.locator(".conflict-theirs")).to_have_text("80")
     expect(conflict.locator(".conflict-earlier")).to_contain_text("71")
     expect(conflict.locator("input[name=value]")).to_have_value("72")
+    expect(page_a.locator(f"#item-{item}-target .stale-note")).to_have_count(0)  # the conflict says it all
     expect(page_a.locator("#outbox .outbox-rejected li")).to_have_count(0)
     expect(page_a.locator("#outbox .outbox-pending")).to_be_hidden()
     screenshot(page_a, "12-outbox-folded-conflict")
