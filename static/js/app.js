@@ -170,9 +170,7 @@
     });
     writeOutbox(entries);
   }
-  function readOutbox() {
-    try { return JSON.parse(localStorage.getItem(OUTBOX_KEY) || "[]"); } catch (error) { return []; }
-  }
+  function readOutbox() { return readStored(OUTBOX_KEY, "[]"); }
   function writeOutbox(entries) {
     try { localStorage.setItem(OUTBOX_KEY, JSON.stringify(entries)); } catch (error) { /* storage full: kept in memory */ }
     renderOutbox(entries);
@@ -219,14 +217,16 @@
       key: key, url: event.detail.path, body: encoded, label: describe(elt), page: location.pathname,
       cellId: cell ? cell.id : null, shown: typed ? typed.value : null, at: Date.now()
     };
-    storeInflight(key, inflight[key]);
   });
-  // The request itself says whether it was answered: a broadcast may replace the row of a cell
-  // whose save is on its way, and htmx's events of a detached form never reach the document.
+  // The request itself says whether it was answered, or could not be sent (no network, aborted
+  // because the link stalled, timed out): then it is kept. Its own events, not htmx's: a
+  // broadcast may replace the row of a cell whose save is on its way, and htmx's events of a
+  // detached form never reach the document.
   document.addEventListener("htmx:beforeSend", function (event) {
     var key = event.detail.requestConfig && event.detail.requestConfig.headers["Idempotency-Key"];
     var entry = key && inflight[key];
     if (!entry) { return; }
+    storeInflight(key, entry);  // now it is on its way (a request htmx halted before sending is not)
     var xhr = entry.xhr = event.detail.xhr;
     var form = event.detail.elt;
     // An answer to a form no longer on the page is not htmx's to swap (its target may be gone
@@ -255,10 +255,6 @@
       showRefusal(entry, response, xhr.responseText, []);
     }
   }
-  function keyOf(event) {
-    var config = event.detail.requestConfig;
-    return config && config.headers ? config.headers["Idempotency-Key"] : null;
-  }
   function queue(entry) {
     var entries = readOutbox();
     if (entries.some(function (e) { return e.key === entry.key; })) { return; }
@@ -277,21 +273,6 @@
       if (form.classList.contains("add-item")) { form.remove(); } else { form.reset(); }
     }
   }
-  // Could not be sent (no network, aborted because the link stalled, timed out): keep it. (The
-  // request's own events above do the same; whichever comes first keeps it, once.)
-  ["htmx:sendError", "htmx:sendAbort", "htmx:timeout"].forEach(function (name) {
-    document.addEventListener(name, function (event) {
-      var key = keyOf(event);
-      if (!key || !inflight[key]) { return; }
-      var entry = inflight[key];
-      settle(key);
-      queue(entry);
-      clearSentForm(entry, event.detail.elt);
-    });
-  });
-  document.addEventListener("htmx:afterRequest", function (event) {
-    answered(keyOf(event), event.detail.xhr, event.detail.elt);
-  });
   // A stalled link is noticed by the socket within seconds: writes still waiting on it are kept
   // (if one did arrive, its replay gets the original answer).
   function wentOffline() {
