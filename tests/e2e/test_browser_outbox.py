@@ -6,6 +6,9 @@ never covers the table."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -17,6 +20,25 @@ from tests.servers import RunningServer
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 SAVES_OF = "**/usulan/butir/*/ubah/{field}"
+
+
+@dataclass
+class TwoPeople:
+    """Two participants of Kesbangpol Kab. Sambas on their proposal, each in their own browser."""
+
+    context_a: Any
+    page_a: Any
+    page_b: Any
+    item: str  # the first sub kegiatan
+
+
+@pytest.fixture
+def two(browser, browser_server: RunningServer) -> Iterator[TwoPeople]:
+    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
+    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
+    yield TwoPeople(context_a, page_a, page_b, first_sub_item(page_a))
+    context_a.close()
+    context_b.close()
 
 
 def hold_saves(page, field: str) -> list:
@@ -56,14 +78,10 @@ def wait_for(page, condition, what: str, timeout_ms: int = LIVE_BOUND_MS) -> Non
         waited += 50
 
 
-def test_a_save_whose_row_is_redrawn_and_whose_link_then_fails_waits_in_the_outbox(
-    browser, browser_server: RunningServer
-) -> None:
+def test_a_save_whose_row_is_redrawn_and_whose_link_then_fails_waits_in_the_outbox(two: TwoPeople) -> None:
     from playwright.sync_api import expect
 
-    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
-    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
-    item = first_sub_item(page_a)
+    page_a, page_b, item = two.page_a, two.page_b, two.item
     held = hold_saves(page_a, "target")
     save(page_a, item, "target", "57")
     wait_for(page_a, lambda: len(held) == 1, "A's save to leave")
@@ -82,16 +100,12 @@ def test_a_save_whose_row_is_redrawn_and_whose_link_then_fails_waits_in_the_outb
     expect(cell).to_have_text("57")
     assert history_count(page_b, "57") == 1
     assert page_a.errors == [] and page_b.errors == []  # type: ignore[attr-defined]
-    context_a.close()
-    context_b.close()
 
 
-def test_a_conflict_answered_to_a_redrawn_row_is_shown_in_the_live_cell(browser, browser_server: RunningServer) -> None:
+def test_a_conflict_answered_to_a_redrawn_row_is_shown_in_the_live_cell(two: TwoPeople) -> None:
     from playwright.sync_api import expect
 
-    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
-    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
-    item = first_sub_item(page_a)
+    page_a, page_b, item = two.page_a, two.page_b, two.item
     held = hold_saves(page_a, "target")
     save(page_a, item, "target", "57")
     wait_for(page_a, lambda: len(held) == 1, "A's save to leave")
@@ -106,16 +120,12 @@ def test_a_conflict_answered_to_a_redrawn_row_is_shown_in_the_live_cell(browser,
     conflict.get_by_role("button", name="Simpan milik saya").click()
     expect(page_b.locator(f"#item-{item}-target")).to_have_text("57", timeout=LIVE_BOUND_MS)
     assert page_a.errors == [] and page_b.errors == []  # type: ignore[attr-defined]
-    context_a.close()
-    context_b.close()
 
 
-def test_a_save_answered_503_waits_in_the_outbox_and_is_sent_once(browser, browser_server: RunningServer) -> None:
+def test_a_save_answered_503_waits_in_the_outbox_and_is_sent_once(two: TwoPeople) -> None:
     from playwright.sync_api import expect
 
-    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
-    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
-    item = first_sub_item(page_a)
+    page_a, page_b, item = two.page_a, two.page_b, two.item
     answer_first_save(page_a, "target", 503)  # a proxy in front while the app restarts
     save(page_a, item, "target", "58")
     expect(page_a.locator("#outbox .outbox-count")).to_have_text("1 perubahan belum terkirim", timeout=LIVE_BOUND_MS)
@@ -125,26 +135,20 @@ def test_a_save_answered_503_waits_in_the_outbox_and_is_sent_once(browser, brows
     page_b.wait_for_timeout(500)
     assert history_count(page_b, "58") == 1
     assert page_a.errors == []  # type: ignore[attr-defined]
-    context_a.close()
-    context_b.close()
 
 
-def test_offline_edits_of_one_field_that_conflict_show_one_conflict_with_the_latest_value(
-    browser, browser_server: RunningServer
-) -> None:
+def test_offline_edits_of_one_field_that_conflict_show_one_conflict_with_the_latest_value(two: TwoPeople) -> None:
     from playwright.sync_api import expect
 
-    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
-    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
-    item = first_sub_item(page_a)
-    context_a.set_offline(True)
+    page_a, page_b, item = two.page_a, two.page_b, two.item
+    two.context_a.set_offline(True)
     save(page_a, item, "target", "71")
     expect(page_a.locator("#outbox .outbox-count")).to_have_text("1 perubahan belum terkirim", timeout=LIVE_BOUND_MS)
     save(page_a, item, "target", "72")  # a change of the change still waiting
     expect(page_a.locator("#outbox .outbox-count")).to_have_text("2 perubahan belum terkirim", timeout=LIVE_BOUND_MS)
     save(page_b, item, "target", "80")
     expect(page_b.locator(f"#item-{item}-target")).to_have_text("80", timeout=LIVE_BOUND_MS)
-    context_a.set_offline(False)
+    two.context_a.set_offline(False)
     conflict = page_a.locator(f"#item-{item}-target .conflict")
     expect(conflict).to_be_visible(timeout=REPLAY_BOUND_MS)
     expect(conflict.locator(".conflict-mine")).to_have_text("72")
@@ -159,16 +163,12 @@ def test_offline_edits_of_one_field_that_conflict_show_one_conflict_with_the_lat
     expect(page_b.locator(f"#item-{item}-target")).to_have_text("72", timeout=LIVE_BOUND_MS)
     assert history_count(page_b, "71") == 0
     assert page_a.errors == []  # type: ignore[attr-defined]
-    context_a.close()
-    context_b.close()
 
 
-def test_a_conflict_stays_while_its_author_edits_other_cells_of_the_row(browser, browser_server: RunningServer) -> None:
+def test_a_conflict_stays_while_its_author_edits_other_cells_of_the_row(two: TwoPeople) -> None:
     from playwright.sync_api import expect
 
-    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
-    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
-    item = first_sub_item(page_a)
+    page_a, page_b, item = two.page_a, two.page_b, two.item
     _cell, editor = open_editor(page_a, item, "target")
     save(page_b, item, "target", "81")
     expect(page_a.locator(f"#item-{item}-target .stale-note")).to_be_visible(timeout=LIVE_BOUND_MS)
@@ -185,25 +185,22 @@ def test_a_conflict_stays_while_its_author_edits_other_cells_of_the_row(browser,
     conflict.get_by_role("button", name="Pakai nilai mereka").click()
     expect(page_a.locator(f"#item-{item}-target")).to_have_text("81", timeout=LIVE_BOUND_MS)
     assert page_a.errors == []  # type: ignore[attr-defined]
-    context_a.close()
-    context_b.close()
 
 
-def test_many_refused_changes_stay_listed_without_covering_the_table(browser, browser_server: RunningServer) -> None:
+def test_many_refused_changes_stay_listed_without_covering_the_table(two: TwoPeople) -> None:
     from playwright.sync_api import expect
 
-    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
-    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
+    page_a, page_b = two.page_a, two.page_b
     page_b.on("dialog", lambda dialog: dialog.accept())
     rows = page_a.locator("tr.level-subkegiatan")
     item = rows.nth(rows.count() - 1).get_attribute("data-item-id")
-    context_a.set_offline(True)
+    two.context_a.set_offline(True)
     for field, value in (("target", "5"), ("location", "Kecamatan Selakau"), ("indicator", "Jumlah kegiatan")):
         save(page_a, item, field, value)
     expect(page_a.locator("#outbox .outbox-count")).to_have_text("3 perubahan belum terkirim", timeout=LIVE_BOUND_MS)
     page_b.locator(f"#item-{item} button[title=Hapus]").click()  # B deletes the sub kegiatan meanwhile
     expect(page_b.locator(f"#item-{item}")).to_have_count(0, timeout=LIVE_BOUND_MS)
-    context_a.set_offline(False)
+    two.context_a.set_offline(False)
     refused = page_a.locator("#outbox .outbox-rejected li")
     expect(refused).to_have_count(3, timeout=REPLAY_BOUND_MS)
     expect(page_a.locator("#outbox .outbox-refused-count")).to_have_text("3 perubahan tidak tersimpan")
@@ -218,19 +215,15 @@ def test_many_refused_changes_stay_listed_without_covering_the_table(browser, br
     expect(page_a.locator("#outbox")).to_be_hidden()
     assert page_a.evaluate("document.documentElement.style.scrollPaddingTop") == ""
     assert page_a.errors == []  # type: ignore[attr-defined]
-    context_a.close()
-    context_b.close()
 
 
-def test_a_refusal_for_a_cell_reopened_meanwhile_is_listed_not_thrown(browser, browser_server: RunningServer) -> None:
+def test_a_refusal_for_a_cell_reopened_meanwhile_is_listed_not_thrown(two: TwoPeople) -> None:
     """A's save is on its way when A clicks the cell again (a new editor replaces the sent form)
     and B saves the same field first: A's save is refused as a conflict. The cell is being typed
     in, so the refusal is listed in the panel with A's value; nothing breaks on the page."""
     from playwright.sync_api import expect
 
-    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
-    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
-    item = first_sub_item(page_a)
+    page_a, page_b, item = two.page_a, two.page_b, two.item
     held = hold_saves(page_a, "target")
     save(page_a, item, "target", "57")
     wait_for(page_a, lambda: len(held) == 1, "A's save to leave")
@@ -243,27 +236,21 @@ def test_a_refusal_for_a_cell_reopened_meanwhile_is_listed_not_thrown(browser, b
     expect(refused).to_contain_text("(57)")
     expect(editor).to_be_visible()  # what A is typing now is left alone
     assert page_a.errors == [] and page_b.errors == []  # type: ignore[attr-defined]
-    context_a.close()
-    context_b.close()
 
 
-def test_a_save_on_its_way_when_the_browser_dies_is_sent_when_its_author_comes_back(
-    browser, browser_server: RunningServer
-) -> None:
+def test_a_save_on_its_way_when_the_browser_dies_is_sent_when_its_author_comes_back(browser, two: TwoPeople) -> None:
     """The battery dies while "Menyimpan…" on a slow link: no page is left to notice. The save was
     kept in the browser's storage while on its way, so the next page of the same browser sends it
     again (same key: applied once, whether or not the first one arrived)."""
     from playwright.sync_api import expect
 
-    context_a, page_a = open_proposal(browser, browser_server, "peserta.sambas")
-    context_b, page_b = open_proposal(browser, browser_server, "kesbangpol.sambas")
-    item = first_sub_item(page_a)
+    page_a, page_b, item = two.page_a, two.page_b, two.item
     held = hold_saves(page_a, "target")
     save(page_a, item, "target", "59")
     wait_for(page_a, lambda: len(held) == 1, "A's save to leave")
-    disk = context_a.storage_state()  # what the browser's disk holds at the moment it dies
+    disk = two.context_a.storage_state()  # what the browser's disk holds at the moment it dies
     proposal_url = page_a.url
-    context_a.close()
+    two.context_a.close()
     context_again = browser.new_context(viewport={"width": 1366, "height": 768}, storage_state=disk)
     page_again = context_again.new_page()
     page_again.goto(proposal_url)
@@ -275,4 +262,3 @@ def test_a_save_on_its_way_when_the_browser_dies_is_sent_when_its_author_comes_b
     on_the_way = page_again.evaluate("localStorage.getItem('sinergi-inflight:' + document.body.dataset.userId)")
     assert on_the_way in (None, "{}")  # nothing left on its way
     context_again.close()
-    context_b.close()
