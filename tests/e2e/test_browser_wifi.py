@@ -24,8 +24,9 @@ def save(page, item: str, field: str, value: str) -> None:
     editor.locator("input[name=value]").press("Enter")
 
 
-def history_count(page, text: str) -> int:
-    return page.locator("[id$='-history-list'] li", has_text=text).count()
+def history_count(page, value: str) -> int:
+    """History lines that set a field to `value` ("4 → 31"; not a line whose time is 01.31)."""
+    return page.locator("[id$='-history-list'] li", has_text=re.compile(rf"→ {re.escape(value)}(?!\d)")).count()
 
 
 def test_an_edit_saved_offline_waits_visibly_and_is_stored_once(browser, browser_server: RunningServer) -> None:
