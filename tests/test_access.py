@@ -47,6 +47,7 @@ ALLOWED: dict[str, set[str]] = {
     "review-desk": {"reviewer", "organiser"},
     "exporter": {"organiser", "facilitator", "reviewer"},
     "proposal-exporter": {"organiser", "facilitator", "reviewer", "participant"},
+    "platform-admin": set(),  # nobody in this world is one (tests/test_deployment.py has one)
 }
 # Last, in this order: these change what the routes after them would find.
 DESTRUCTIVE = (

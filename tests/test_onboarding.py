@@ -529,6 +529,8 @@ def test_people_are_added_given_roles_and_deactivated_never_deleted(hotel: World
 
 
 def test_the_catalogue_is_imported_through_the_same_validation_and_searchable(hotel: World, login_as) -> None:
+    hotel.organiser.is_platform_admin = True  # the nomenclature is shared: only they import it
+    db.session.commit()
     client = login_as(hotel.organiser)
     good = (
         "kode,tingkat,nama,berlaku_untuk,indikator_contoh,satuan,status_sumber\n"
@@ -536,13 +538,13 @@ def test_the_catalogue_is_imported_through_the_same_validation_and_searchable(ho
         "8.01,bidang,KESATUAN BANGSA DAN POLITIK,both,,,verified\n"
         "8.01.02,program,PROGRAM PENGUATAN IDEOLOGI PANCASILA,both,,,verified\n"
     )
-    response = upload(client, f"/rakor/{hotel.event.id}/admin/nomenklatur", good.encode(), "nomenklatur.csv")
+    response = upload(client, "/platform/nomenklatur", good.encode(), "nomenklatur.csv")
     assert response.status_code == 302
     page = client.get(f"/rakor/{hotel.event.id}/admin/nomenklatur?q=ideologi").get_data(as_text=True)
     assert "PROGRAM PENGUATAN IDEOLOGI PANCASILA" in page and "UNSUR PEMERINTAHAN UMUM" not in page
     before = everything()
     bad = good + "8.01.02.9.01,kegiatan,SALAH,both,,,verified\n"
-    refused = upload(client, f"/rakor/{hotel.event.id}/admin/nomenklatur", bad.encode(), "nomenklatur.csv")
+    refused = upload(client, "/platform/nomenklatur", bad.encode(), "nomenklatur.csv")
     assert refused.status_code == 422 and "Baris 5" in refused.get_data(as_text=True)
     assert everything() == before
 

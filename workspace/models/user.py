@@ -40,6 +40,11 @@ class User(UserMixin, Model):
     agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"), index=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)
+    # Creates events and imports the shared nomenclature; granted only from the command line.
+    is_platform_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Still the published demo password (`flask seed-demo`): a server listening beyond this
+    # machine refuses to start while any account has it (services/deployment.py).
+    has_demo_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     agency: Mapped[Agency | None] = relationship()
@@ -61,6 +66,7 @@ class User(UserMixin, Model):
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a memory-hard modern algorithm.
         self.password_hash = generate_password_hash(password)
+        self.has_demo_password = False
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:  # no password set (yet): nothing signs in
@@ -72,8 +78,10 @@ class User(UserMixin, Model):
     # A plain attribute, not a column (SQLAlchemy refuses an annotation that is not Mapped[...]).
     if TYPE_CHECKING:
         login_token: str | None
+        login_last_seen: datetime | None  # that sign-in's last noted request
     else:
         login_token = None
+        login_last_seen = None
 
     def get_id(self) -> str:
         return f"{self.id}.{self.login_token}" if self.login_token else str(self.id)
@@ -131,4 +139,8 @@ class LoginSession(Model):
     ended_at: Mapped[datetime | None]
     # A sign-in with a join code that the person did not turn into a password ends with the event.
     expires_at: Mapped[datetime | None]
+    # That event (its end is read again at every request: moving the dates moves the end).
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    # The last request of this sign-in, to the minute or so: an idle sign-in ends (SESSION_IDLE_HOURS).
+    last_seen_at: Mapped[datetime | None]
     user_agent: Mapped[str] = mapped_column(sa.String(200), default="")

@@ -5,7 +5,7 @@ the caller's unit of work."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -20,6 +20,8 @@ from workspace.queries.accounts import token_hash
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200
+# The demo rakor's password, printed by `make run` and in the README: never anyone's real one.
+PUBLISHED_DEMO_PASSWORD = "sinergi2023"
 
 
 def normalise_username(username: str) -> str:
@@ -35,14 +37,14 @@ def create_user(
     agency: Agency | None = None,
     event: Event | None = None,
     roles: tuple[Role, ...] = (),
+    platform_admin: bool = False,
 ) -> User:
     """Create a person (and their roles in an event); raises ValidationFailed, stores nothing then."""
     errors: dict[str, str] = {}
     username = normalise_username(username)
-    if not username or len(username) > 80 or not all(c.isalnum() or c in "._-" for c in username):
-        errors["username"] = _("Username: 1–80 characters, letters, digits, dot, underscore or hyphen.")
-    elif db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
-        errors["username"] = _("The username %(username)s is already taken.", username=username)
+    problem = username_problem(username)
+    if problem:
+        errors["username"] = problem
     if not name.strip() or len(name) > 120:
         errors["name"] = _("Name is required, at most 120 characters.")
     errors.update(password_problems(password))
@@ -51,12 +53,28 @@ def create_user(
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
-        user = User(username=username, name=name.strip(), position=position.strip(), agency=agency)
+        user = User(
+            username=username,
+            name=name.strip(),
+            position=position.strip(),
+            agency=agency,
+            is_platform_admin=platform_admin,
+        )
         user.set_password(password)
         db.session.add(user)
         for role in roles:
             db.session.add(Membership(event=event, user=user, role=role))
     return user
+
+
+def username_problem(username: str) -> str | None:
+    """Why a (normalised) username cannot be a new account's, or None."""
+    valid = username.isascii() and all(c.isalnum() or c in "._-" for c in username)
+    if not username or len(username) > 80 or not valid:
+        return _("Username: 1–80 characters, letters, digits, dot, underscore or hyphen.")
+    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        return _("The username %(username)s is already taken.", username=username)
+    return None
 
 
 def password_problems(password: str, confirmation: str | None = None) -> dict[str, str]:
@@ -66,6 +84,8 @@ def password_problems(password: str, confirmation: str | None = None) -> dict[st
         return {"password": _("Password: at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)}
     if len(password) > MAX_PASSWORD_LENGTH:
         return {"password": _("At most %(max)d characters.", max=MAX_PASSWORD_LENGTH)}
+    if password.strip().lower() == PUBLISHED_DEMO_PASSWORD:
+        return {"password": _("This is the published demo password; choose another one.")}
     if confirmation is not None and password != confirmation:
         return {"confirmation": _("The two passwords are not the same.")}
     return {}
@@ -74,14 +94,47 @@ def password_problems(password: str, confirmation: str | None = None) -> dict[st
 # ---- Sign-ins ------------------------------------------------------------------------------
 
 
-def open_login(user_id: int, user_agent: str = "", expires_at: datetime | None = None) -> str:
+def open_login(
+    user_id: int, user_agent: str = "", expires_at: datetime | None = None, event_id: int | None = None
+) -> str:
     """Inside the caller's unit of work: record a sign-in and return its token (carried by the
-    session cookie, stored hashed)."""
+    session cookie, stored hashed). `event_id`: a join code's sign-in, which ends with that event."""
     token = secrets.token_urlsafe(32)
+    now = utcnow()
     db.session.add(
-        LoginSession(user_id=user_id, token_hash=token_hash(token), user_agent=user_agent[:200], expires_at=expires_at)
+        LoginSession(
+            user_id=user_id,
+            token_hash=token_hash(token),
+            user_agent=user_agent[:200],
+            expires_at=expires_at,
+            event_id=event_id,
+            created_at=now,
+            last_seen_at=now,
+        )
     )
     return token
+
+
+# A sign-in's last request is written down at most this often (not a write per request).
+ACTIVITY_RESOLUTION = timedelta(minutes=5)
+
+
+def note_activity(user: User) -> None:
+    """The signed-in person made a request: move their sign-in's idle deadline (SESSION_IDLE_HOURS).
+
+    A bookkeeping write on a connection of its own, outside any unit of work (nothing to publish,
+    and the request's own transaction is not touched); at most once per ACTIVITY_RESOLUTION."""
+    seen = user.login_last_seen
+    now = utcnow()
+    if not user.login_token or (seen is not None and now - seen < ACTIVITY_RESOLUTION):
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(LoginSession)
+            .where(LoginSession.token_hash == token_hash(user.login_token))
+            .values(last_seen_at=now)
+        )
+    user.login_last_seen = now
 
 
 def start_login(user: User, user_agent: str = "", expires_at: datetime | None = None) -> str:
@@ -116,6 +169,11 @@ def _end_other_logins(user_id: int, keep_token: str | None) -> None:
     record(SignInsEnded(user_id=user_id, keep_token=keep_token))
 
 
+def end_all_logins_of(user_id: int) -> None:
+    """Inside the caller's unit of work: every sign-in of the person ends (a password replaced)."""
+    _end_other_logins(user_id, None)
+
+
 def _keep_login(token: str | None) -> None:
     """Inside the caller's unit of work: a sign-in with a password does not end with the event
     (a code's sign-in did)."""
@@ -146,6 +204,7 @@ def change_own_password(user: User, current: str, password: str, confirmation: s
         if person is None:
             raise NotFound(_("The page or data you are looking for does not exist."))
         person.password_hash = new_hash
+        person.has_demo_password = False
         db.session.add(
             AuditEntry(
                 event_id=None,

@@ -2,15 +2,16 @@
 directions. Reads (and the shape of the codes) live in `workspace.queries.catalog`.
 
 Every write goes through the one write path: one short unit of work under the process write lock,
-recording `CatalogChanged` for the event of the organiser doing it (a command-line import belongs
-to no event and tells nobody), published after the commit.
+recording `CatalogChanged` for the events it names, published after the commit. The catalogue is
+the national nomenclature, shared by every event: only a platform administrator (or the server's
+command line) imports it, audited in every event (`services.onboarding.audit.import_catalog`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -196,10 +197,10 @@ def _check_parents(rows: list[dict[str, str]]) -> list[RowError]:
     return problems
 
 
-def _announce(unit: UnitOfWork, event_id: int | None) -> None:
-    """Views built from the nomenclature (the matrix) of the organiser's event re-fetch themselves."""
-    if event_id is not None:
-        unit.record(CatalogChanged(event_id=event_id))
+def _announce(unit: UnitOfWork, event_id: int | None, others: Sequence[int] = ()) -> None:
+    """Views built from the nomenclature (the matrix) of these events re-fetch themselves."""
+    for announced in dict.fromkeys(([event_id] if event_id is not None else []) + list(others)):
+        unit.record(CatalogChanged(event_id=announced))
 
 
 def _store_rows(rows: list[dict[str, str]], result: CatalogImportResult) -> None:
@@ -225,12 +226,16 @@ def _store_rows(rows: list[dict[str, str]], result: CatalogImportResult) -> None
 
 
 def import_catalog(
-    data: bytes, event_id: int | None = None, also: Callable[[CatalogImportResult], None] | None = None
+    data: bytes,
+    event_id: int | None = None,
+    also: Callable[[CatalogImportResult], None] | None = None,
+    event_ids: Sequence[int] = (),
 ) -> CatalogImportResult:
     """Insert or update catalogue entries from CSV bytes. Any error: nothing is written.
 
-    `event_id` is the event of the organiser importing (its views hear of the change); a
-    command-line import passes none. `also` runs inside the same unit of work (the audit line)."""
+    `event_id`/`event_ids`: the events whose views hear of the change (the catalogue is shared:
+    a platform administrator's import names every event; the demo seed none). `also` runs inside
+    the same unit of work (the audit lines)."""
     rows, errors = parse_catalog_csv(data)
     result = CatalogImportResult(errors=sorted(errors, key=lambda e: e.line))
     if errors:
@@ -240,7 +245,7 @@ def import_catalog(
         if also is not None:
             also(result)
         if result.created or result.updated:
-            _announce(unit, event_id)
+            _announce(unit, event_id, event_ids)
     return result
 
 

@@ -1,7 +1,10 @@
 """The demo rakor of the mission: Kesbangpol Kalimantan Barat 2023, about 65 people.
 
-Idempotent: every object is looked up by a natural key first, and an existing proposal's items
-are never touched again (people may have edited them).
+Created once: on its first run it creates what is missing (agencies, people and catalogue entries
+that already exist are taken as they are); once the demo event exists, a later run changes
+nothing, so a role an organiser removed, a password someone set or an edited proposal stay as they
+are (`make run` seeds at every start). Every demo account is marked `has_demo_password` until its
+password changes.
 """
 
 from __future__ import annotations
@@ -38,11 +41,12 @@ from workspace.models import (
     User,
 )
 from workspace.queries.catalog import entries_for
+from workspace.services.accounts import PUBLISHED_DEMO_PASSWORD
 from workspace.services.catalog import import_catalog, import_national_directions
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_EVENT_SLUG = "rakor-kesbangpol-kalbar-2023"
-DEMO_PASSWORD = "sinergi2023"
+DEMO_PASSWORD = PUBLISHED_DEMO_PASSWORD
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,7 @@ def _person(
     if user is None:
         user = User(username=username, name=name or _person_name(index), position=position, agency=agency)
         user.password_hash = _demo_password_hash()
+        user.has_demo_password = True
         db.session.add(user)
         db.session.flush()
     have = {m.role for m in user.memberships if m.event_id == event.id}
@@ -425,14 +430,20 @@ class SeedReport:
     people: int
     agencies: int
     proposals: int
+    created: bool  # False: the demo existed already and nothing was changed
+    # Demo accounts that still have the published password (the logins worth printing).
+    with_demo_password: frozenset[str] = frozenset()
 
 
 def seed_demo() -> SeedReport:
-    """Create (or complete) the demo rakor; safe to run any number of times.
+    """Create the demo rakor on the first run; any later run changes nothing and reports it.
 
     The reference data in their own units of work (as any catalogue import), then the rakor in one:
     all of it or, should anything fail, none. It records no change to publish: it is seeded from
     the command line, before anyone is online."""
+    existing = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_EVENT_SLUG))
+    if existing is not None:
+        return _report(existing, created=False)
     load_reference_data()
     _demo_password_hash()  # scrypt is slow on purpose: hashed before the write lock is taken
     with write_transaction():
@@ -447,8 +458,23 @@ def seed_demo() -> SeedReport:
         for seed, agency in enumerate([province] + [k for _, k, _ in local]):
             _proposal(event, agency, seed, directions)
         _plenary(event)
+    return _report(event, created=True)
+
+
+def _report(event: Event, created: bool) -> SeedReport:
     people = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Membership.user_id))).where(Membership.event_id == event.id)
     )
     proposals = db.session.scalar(sa.select(sa.func.count(Proposal.id)).where(Proposal.event_id == event.id))
-    return SeedReport(event=event, people=people or 0, agencies=len(event.agencies), proposals=proposals or 0)
+    demo_usernames = [login.username for login in DEMO_LOGINS]
+    still_demo = db.session.scalars(
+        sa.select(User.username).where(User.username.in_(demo_usernames), User.has_demo_password.is_(True))
+    )
+    return SeedReport(
+        event=event,
+        people=people or 0,
+        agencies=len(event.agencies),
+        proposals=proposals or 0,
+        created=created,
+        with_demo_password=frozenset(still_demo),
+    )

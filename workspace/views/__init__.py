@@ -14,6 +14,7 @@ from workspace.views import (
     health,
     offline,
     outputs,
+    platform,
     proposals,
     sessions,
 )
@@ -28,6 +29,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sessions.blueprint)
     app.register_blueprint(outputs.blueprint)
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(platform.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(offline.blueprint)
     app.before_request(auth.require_own_password)

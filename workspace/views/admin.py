@@ -24,7 +24,7 @@ from workspace.core.errors import NotFound, ServiceError, ValidationFailed
 from workspace.exports.name_tags import Card, cards_pdf
 from workspace.extensions import db
 from workspace.models import AgencyKind, AgencyLevel, CatalogEntry, Event, EventPhase, Role, User
-from workspace.services import catalog, onboarding
+from workspace.services import onboarding
 from workspace.views.helpers import download
 
 blueprint = Blueprint("admin", __name__)
@@ -368,7 +368,7 @@ def sessions(event_id: int, event: Event) -> Page:
 # ---- Catalogue -----------------------------------------------------------------------------
 
 
-def _catalog_page(event: Event, result: catalog.CatalogImportResult | None = None, status: int = 200) -> Page:
+def _catalog_page(event: Event) -> Page:
     query = request.args.get("q", "").strip()[:80]
     statement = sa.select(CatalogEntry).order_by(CatalogEntry.code, CatalogEntry.applies_to)
     if query:
@@ -377,7 +377,7 @@ def _catalog_page(event: Event, result: catalog.CatalogImportResult | None = Non
             sa.or_(sa.func.lower(CatalogEntry.name).like(pattern), CatalogEntry.code.like(f"{query}%"))
         )
     entries = list(db.session.scalars(statement.limit(500)))
-    return render_template("admin/catalog.html", event=event, entries=entries, query=query, result=result), status
+    return render_template("admin/catalog.html", event=event, entries=entries, query=query)
 
 
 @blueprint.route("/rakor/<int:event_id>/admin/nomenklatur")
@@ -385,36 +385,6 @@ def _catalog_page(event: Event, result: catalog.CatalogImportResult | None = Non
 @login_required
 def catalog_entries(event_id: int, event: Event) -> Page:
     return _catalog_page(event)
-
-
-def _catalog_upload() -> tuple[bytes, str]:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return b"", ""
-    return upload.read(MAX_LIST_BYTES + 1), upload.filename
-
-
-@blueprint.route("/rakor/<int:event_id>/admin/nomenklatur", methods=["POST"])
-@access("organiser", load=by_event)
-@login_required
-def import_catalog(event_id: int, event: Event) -> Page:
-    data, filename = _catalog_upload()
-    if not data or len(data) > MAX_LIST_BYTES:
-        result = catalog.CatalogImportResult(errors=[catalog.RowError(0, _("Choose a CSV file of at most 2 MB."))])
-        return _catalog_page(event, result, 422)
-    result = onboarding.audit.import_catalog(_actor(), event, data, filename)
-    if not result.ok:
-        return _catalog_page(event, result, 422)
-    flash(
-        _(
-            "Catalogue imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-        ),
-        "success",
-    )
-    return redirect(url_for("admin.catalog_entries", event_id=event_id))
 
 
 # ---- Audit ---------------------------------------------------------------------------------

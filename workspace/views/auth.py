@@ -20,6 +20,7 @@ from workspace.core.errors import ValidationFailed
 from workspace.extensions import limiter
 from workspace.queries.accounts import authenticate
 from workspace.services import accounts, onboarding
+from workspace.views import sign_ins
 
 blueprint = Blueprint("auth", __name__)
 
@@ -54,41 +55,45 @@ def safe_next_url(target: str | None) -> str | None:
     return target
 
 
-def login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def login_address_rate_limit() -> str:
     return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
 
 
-def address_and_username() -> str:
-    """Attempts on one account from one address: a hotel's laptops may share one public address,
-    so the tight limit is per account, and a looser one per address stops password spraying."""
-    return f"{request.remote_addr}|{request.form.get('username', '').strip().lower()[:80]}"
+def _failed_sign_in(response: Response) -> bool:
+    """Only failed sign-ins (the form again, 400) count toward the per-address ceiling."""
+    return response.status_code == 400
 
 
 @blueprint.route("/masuk", methods=["GET", "POST"])
 @access("public")
-@limiter.limit(login_rate_limit, key_func=address_and_username, methods=["POST"])
-@limiter.limit(login_address_rate_limit, methods=["POST"])
+@limiter.limit(login_address_rate_limit, methods=["POST"], deduct_when=_failed_sign_in)
 def login() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("events.index"))
     form = LoginForm()
     login_error = None
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
+        attempt = sign_ins.Attempt.of(form.username.data or "", request.remote_addr or "", request.cookies)
+        wait = attempt.seconds_to_wait()
+        if wait:
+            message = _("Too many attempts for this account. Wait %(seconds)d seconds, then try again.", seconds=wait)
+            page = render_template("auth/login.html", form=form, login_error=message)
+            return Response(page, 429, {"Retry-After": str(wait)})
         user = authenticate(form.username.data or "", form.password.data or "")
         if user is None:
+            attempt.failed()
             # Generic on purpose: never say whether the username or the password was wrong.
             login_error = _("Wrong username or password.")
         else:
+            attempt.succeeded()
             next_url = safe_next_url(request.args.get("next"))
             _fresh_session()
             accounts.start_login(user, request.headers.get("User-Agent", ""))
             login_user(user, remember=bool(form.remember.data))
-            return redirect(next_url or url_for("events.index"))
-    status = 400 if request.method == "POST" else 200
+            response = redirect(next_url or url_for("events.index"))
+            sign_ins.trust_device(response, user, request.cookies)
+            return response
     return render_template("auth/login.html", form=form, login_error=login_error), status
 
 
@@ -116,10 +121,6 @@ def switch_language() -> Response:
 # ---- Join codes: the hotel morning ---------------------------------------------------------------
 
 
-def join_code_rate_limit() -> str:
-    return current_app.config["JOIN_CODE_RATE_LIMIT"]
-
-
 @blueprint.route("/gabung", methods=["GET"])
 @access("public")
 def join_form() -> str:
@@ -130,12 +131,17 @@ def join_form() -> str:
 
 @blueprint.route("/gabung", methods=["POST"])
 @access("public")
-@limiter.limit(join_code_rate_limit, methods=["POST"])
 def join() -> str | Response | tuple[str, int]:
+    """A right code always signs in, whatever others on the same address typed (a code carries 60
+    random bits: guessing is hopeless, docs/security.md); wrong codes are counted per address and
+    per typed code, and past either limit answered 429."""
     typed = request.form.get("code", "")[:40]
     try:
         signed_in = onboarding.redeem_code(typed, request.headers.get("User-Agent", ""))
     except onboarding.CodeRefused as refused:
+        if not sign_ins.wrong_code_within_limits(typed, request.remote_addr or ""):
+            message = _("Too many wrong join codes in a short time. Wait a minute, then try again.")
+            return render_template("auth/join.html", code=typed, error=message), 429
         return render_template("auth/join.html", code=typed, error=refused.message), 400
     _fresh_session()
     login_user(signed_in.user)

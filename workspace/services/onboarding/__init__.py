@@ -5,6 +5,7 @@ Every action checks that the actor is an organiser of that event, validates, wri
 of work (`write_transaction()`, recording its typed changes), and records who did what in the
 audit. One module per feature:
 
+- `creation`: a new event and its first organiser (a platform administrator, or `flask create-event`)
 - `event`: the event's details and phase; when it ends (join codes expire with it)
 - `agencies`: the agencies taking part (add, take in, edit, (de)activate)
 - `people`: people and their roles, (de)activation; who may manage whom
@@ -21,6 +22,7 @@ The public names are re-exported here for callers that import them from the pack
 from workspace.services.onboarding._common import organised_event, people_changed, require_organiser
 from workspace.services.onboarding.agencies import active_agencies, save_agency, set_agency_active
 from workspace.services.onboarding.audit import audit_log, import_catalog, record_audit
+from workspace.services.onboarding.creation import CreatedEvent, create_event
 from workspace.services.onboarding.event import event_end, update_event
 from workspace.services.onboarding.join_codes import (
     CODE_ALPHABET,
@@ -63,6 +65,7 @@ __all__ = [
     "ROLE_WORDS",
     "CodeRefused",
     "CodeSignIn",
+    "CreatedEvent",
     "IssuedCode",
     "PeoplePlan",
     "PeopleRowError",
@@ -72,6 +75,7 @@ __all__ = [
     "apply_people_import",
     "audit_log",
     "code_hash",
+    "create_event",
     "event_end",
     "format_code",
     "has_activity",

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from workspace.core.errors import PermissionDenied, ValidationFailed
 from workspace.core.uow import write_transaction
 from workspace.extensions import db
-from workspace.models import Agency, AgencyKind, AgencyLevel, Event, User, event_agencies
+from workspace.models import Agency, AgencyKind, AgencyLevel, Event, Membership, Role, User, event_agencies
 from workspace.services.onboarding._common import event_by_id, one_line, organised_event, people_changed, text_field
 from workspace.services.onboarding.audit import record_audit
 
@@ -56,6 +56,15 @@ def _add_agency(actor: User, event: Event, same_name: Agency | None, values: dic
     agency = same_name or Agency(**values)
     if same_name is not None and agency in event.agencies:
         raise ValidationFailed({"name": _("%(name)s already takes part in this event.", name=values["name"])})
+    if same_name is not None and not _may_take_in(actor, agency):
+        # Taken in, it would be "shared": its own event's organisers could no longer edit or
+        # deactivate it (_refuse_if_shared). Only someone who organises all its events may.
+        raise PermissionDenied(
+            _(
+                "%(name)s takes part in an event you do not organise; ask a platform administrator to add it.",
+                name=agency.name,
+            )
+        )
     if same_name is None or not _used_elsewhere(agency, event):
         for name, value in values.items():  # an agency of other events is taken in as it is
             setattr(agency, name, value)
@@ -92,6 +101,22 @@ def _used_elsewhere(agency: Agency, event: Event) -> bool:
         )
         is not None
     )
+
+
+def _may_take_in(actor: User, agency: Agency) -> bool:
+    """An existing agency joins another event only by a platform administrator or by someone who
+    organises every event it takes part in (the same secretariat's next rakor)."""
+    if actor.is_platform_admin:
+        return True
+    event_ids = set(
+        db.session.scalars(sa.select(event_agencies.c.event_id).where(event_agencies.c.agency_id == agency.id))
+    )
+    organised = set(
+        db.session.scalars(
+            sa.select(Membership.event_id).where(Membership.user_id == actor.id, Membership.role == Role.ORGANISER)
+        )
+    )
+    return event_ids <= organised
 
 
 def _refuse_if_shared(agency: Agency, event: Event) -> None:

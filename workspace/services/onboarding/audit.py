@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from workspace.core.errors import PermissionDenied
 from workspace.extensions import db
 from workspace.models import AuditEntry, Event, User
 from workspace.services import catalog
@@ -36,13 +38,17 @@ def audit_log(actor: User, event: Event, limit: int = 300) -> list[AuditEntry]:
     )
 
 
-def import_catalog(actor: User, event: Event, data: bytes, filename: str) -> CatalogImportResult:
-    """An organiser's catalogue import and its audit line, in one unit of work (nothing of either
-    is written when the file has an error)."""
-    require_organiser(actor, event)
+def import_catalog(actor: User | None, data: bytes, filename: str) -> CatalogImportResult:
+    """A catalogue import by a platform administrator (`actor` None: the server's command line),
+    with an audit line in every event, in one unit of work (nothing is written when the file has an
+    error). The nomenclature is shared: every event's codes and names follow it."""
+    if actor is not None and not actor.is_platform_admin:
+        raise PermissionDenied(_("Only a platform administrator can import the nomenclature: every event shares it."))
+    event_ids = list(db.session.scalars(sa.select(Event.id).order_by(Event.id)))
 
     def audit(result: CatalogImportResult) -> None:
         detail = f"{result.created} baru, {result.updated} diubah, {result.unchanged} tetap"
-        record_audit(actor, event_by_id(event.id), "catalog.import", filename[:200], detail)
+        for event_id in event_ids:
+            record_audit(actor, event_by_id(event_id), "catalog.import", filename[:200], detail)
 
-    return catalog.import_catalog(data, event_id=event.id, also=audit)
+    return catalog.import_catalog(data, also=audit, event_ids=event_ids)

@@ -14,7 +14,7 @@ from workspace.core.changes import PhaseChanged
 from workspace.core.errors import ValidationFailed
 from workspace.core.uow import write_transaction
 from workspace.extensions import db
-from workspace.models import Event, EventPhase, JoinCode, User
+from workspace.models import Event, EventPhase, JoinCode, LoginSession, User
 from workspace.services.onboarding._common import event_by_id, one_line, organised_event, text_field
 from workspace.services.onboarding.audit import record_audit
 
@@ -32,7 +32,7 @@ def _date(errors: dict[str, str], name: str, raw: Any) -> date | None:
     return day
 
 
-def _event_values(form: dict[str, Any]) -> dict[str, Any]:
+def event_values(form: dict[str, Any]) -> dict[str, Any]:
     """The checked values of the event form, by attribute of Event; raises ValidationFailed."""
     errors: dict[str, str] = {}
     title = text_field(errors, "title", form.get("title"), 300, required=True)
@@ -70,7 +70,7 @@ def update_event(actor: User, event_id: int, form: dict[str, Any]) -> Event:
     """The organiser's form: details and phase in one unit of work. A new phase changes what may
     be edited, and by whom: every open page of the event and of its proposals hears of it."""
     organised_event(actor, event_id)
-    values = _event_values(form)
+    values = event_values(form)
     with write_transaction() as unit:
         event = event_by_id(event_id, again=True)  # compared with what is stored now
         new_phase = event.phase is not values["phase"]
@@ -88,12 +88,24 @@ def update_event(actor: User, event_id: int, form: dict[str, Any]) -> Event:
     return event
 
 
+def code_sign_in_end(event: Event) -> datetime:
+    """A join code's sign-in (one not turned into a password) ends a day after the event ends."""
+    return event_end(event) + timedelta(days=1)
+
+
 def _codes_expire_with(event: Event) -> None:
     """A join code lives as long as the event: the unused ones follow a change of its end."""
     db.session.execute(
         sa.update(JoinCode)
         .where(JoinCode.event_id == event.id, JoinCode.used_at.is_(None), JoinCode.revoked_at.is_(None))
         .values(expires_at=event_end(event))
+    )
+    # …and so do the sign-ins made with the event's codes that were not turned into a password
+    # (theirs has no end): moving the dates earlier ends them earlier, at once.
+    db.session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.event_id == event.id, LoginSession.expires_at.is_not(None), LoginSession.ended_at.is_(None))
+        .values(expires_at=code_sign_in_end(event))
     )
 
 

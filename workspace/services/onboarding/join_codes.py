@@ -15,15 +15,15 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from workspace.core.errors import ValidationFailed
+from workspace.core.errors import PermissionDenied, ValidationFailed
 from workspace.core.uow import write_transaction
 from workspace.extensions import db
-from workspace.models import Event, JoinCode, User
+from workspace.models import Event, JoinCode, Membership, Role, User
 from workspace.models.base import utcnow
 from workspace.services.accounts import open_login
 from workspace.services.onboarding._common import event_by_id, organised_event
 from workspace.services.onboarding.audit import record_audit
-from workspace.services.onboarding.event import event_end
+from workspace.services.onboarding.event import code_sign_in_end, event_end
 from workspace.services.onboarding.people import event_person
 
 # 12 symbols of a 32-letter alphabet without 0/O and 1/I: 60 bits, typed as XXXX-XXXX-XXXX.
@@ -61,9 +61,11 @@ class IssuedCode:
 def issue_codes(actor: User, event_id: int, user_ids: list[int]) -> list[IssuedCode]:
     """A new one-time code for each person; their earlier unused codes stop working. Shown once:
     only the hash is stored, so printing the cards again issues new codes."""
-    organised_event(actor, event_id)
+    event = organised_event(actor, event_id)
     if not user_ids:
         raise ValidationFailed({"people": _("Choose at least one person.")})
+    chosen = [event_person(event, user_id, actor) for user_id in dict.fromkeys(user_ids)]
+    _refuse_fellow_organisers(actor, event, chosen)
     issued: list[IssuedCode] = []
     with write_transaction():
         event = event_by_id(event_id)
@@ -71,7 +73,7 @@ def issue_codes(actor: User, event_id: int, user_ids: list[int]) -> list[IssuedC
         now = utcnow()
         for user_id in dict.fromkeys(user_ids):  # the same person twice would void their first card
             user = event_person(event, user_id, actor)
-            issued.append(IssuedCode(user=user, code=format_code(_reissue(actor, event, user, expires, now))))
+            issued.append(IssuedCode(user=user, code=format_code(new_code(actor, event, user, expires, now))))
         record_audit(
             actor, event, "codes.issue", f"event:{event.id}", ", ".join(item.user.name for item in issued)[:2000]
         )
@@ -80,8 +82,39 @@ def issue_codes(actor: User, event_id: int, user_ids: list[int]) -> list[IssuedC
     return issued
 
 
-def _reissue(actor: User, event: Event, user: User, expires: datetime, now: datetime) -> str:
-    """Revoke the person's unused codes of the event and store the hash of a new one; returns it."""
+def _refuse_fellow_organisers(actor: User, event: Event, users: list[User]) -> None:
+    """A code signs its holder in and lets them set a new password without the old one: issued to
+    an organiser (of any event) or a platform administrator, it would let one organiser take over
+    another. Only a platform administrator (or the server's command line) may. A refused attempt
+    is written to the event's audit."""
+    if actor.is_platform_admin:
+        return
+    fellows = [user for user in users if user.id != actor.id and is_organiser_anywhere(user)]
+    if not fellows:
+        return
+    names = ", ".join(user.name for user in fellows)
+    with write_transaction():
+        record_audit(actor, event_by_id(event.id), "codes.refused", f"event:{event.id}", names[:2000])
+    raise PermissionDenied(
+        _(
+            "%(names)s: organisers get join codes and new passwords only from a platform administrator.",
+            names=names,
+        )
+    )
+
+
+def is_organiser_anywhere(user: User) -> bool:
+    if user.is_platform_admin:
+        return True
+    organises = db.session.scalar(
+        sa.select(Membership.id).where(Membership.user_id == user.id, Membership.role == Role.ORGANISER).limit(1)
+    )
+    return organises is not None
+
+
+def new_code(actor: User | None, event: Event, user: User, expires: datetime, now: datetime) -> str:
+    """Revoke the person's unused codes of the event and store the hash of a new one; returns it.
+    `actor` None: issued on the server's command line."""
     db.session.execute(
         sa.update(JoinCode)
         .where(
@@ -99,7 +132,7 @@ def _reissue(actor: User, event: Event, user: User, expires: datetime, now: date
             user_id=user.id,
             code_hash=code_hash(code),
             expires_at=expires,
-            created_by_id=actor.id,
+            created_by_id=actor.id if actor else None,
         )
     )
     return code
@@ -130,7 +163,7 @@ def redeem_code(typed: str, user_agent: str = "") -> CodeSignIn:
     event = event_by_id(join_code.event_id)
     if user is None or not user.active or not user.roles_in(event):
         raise CodeRefused(_("This account is not active. Ask the secretariat."))
-    expires_at = event_end(event)
+    expires_at = code_sign_in_end(event)
     with write_transaction():
         used = db.session.scalar(
             sa.update(JoinCode)
@@ -141,7 +174,7 @@ def redeem_code(typed: str, user_agent: str = "") -> CodeSignIn:
         if used is None:  # two laptops with one card, at the same second: only one wins
             raise _already_used()
         record_audit(user, event, "codes.redeem", f"user:{user.id}", user.name)
-        token = open_login(user.id, user_agent, expires_at=expires_at)
+        token = open_login(user.id, user_agent, expires_at=expires_at, event_id=event.id)
     user.login_token = token
     return CodeSignIn(user=user, event=event, expires_at=expires_at, must_set_password=not event.code_sign_in_lasts)
 
