@@ -28,7 +28,9 @@ import errno  # noqa: E402
 import socket  # noqa: E402
 import sys  # noqa: E402
 
-from workspace import create_app  # noqa: E402
+from flask import Flask  # noqa: E402
+
+from workspace import create_app, serving  # noqa: E402
 from workspace.extensions import socketio  # noqa: E402
 
 
@@ -55,9 +57,13 @@ def refuse_port_in_use(host: str, port: int) -> None:
         sys.exit(f"Sinergi cannot listen on {host}:{port} ({reason}); check SINERGI_HOST and SINERGI_PORT.")
 
 
+def listen_address() -> tuple[str, int]:
+    return os.environ.get("SINERGI_HOST", "127.0.0.1"), int(os.environ.get("SINERGI_PORT", "5000"))
+
+
 if __name__ == "__main__":
     # Before the app is built: a taken port is reported at once.
-    refuse_port_in_use(os.environ.get("SINERGI_HOST", "127.0.0.1"), int(os.environ.get("SINERGI_PORT", "5000")))
+    refuse_port_in_use(*listen_address())
 
 app = create_app({"SOCKETIO_ASYNC_MODE": ASYNC_MODE})
 
@@ -81,12 +87,47 @@ def raise_file_limit() -> int:
         return -1
 
 
-if __name__ == "__main__":
-    host = os.environ.get("SINERGI_HOST", "127.0.0.1")
-    port = int(os.environ.get("SINERGI_PORT", "5000"))
+def check_before_serving(flask_app: Flask, host: str) -> None:
+    """Start-up checks that need the built app and the address it will listen on, run once just
+    before serving: the one place for them (issue 16 adds the refusal to listen beyond loopback
+    while demo passwords exist here)."""
+
+
+def serve(flask_app: Flask, host: str, port: int, name: str = "Sinergi") -> None:
+    """Serve until stopped. Eventlet: its WSGI server with a listener of our own and the
+    connection guards of workspace/serving.py (deadlines for idle and half-sent connections, a cap
+    per address). Gevent: Flask-SocketIO's server, as before, without those guards."""
     files = raise_file_limit()
-    # Simultaneous connections one process accepts (eventlet's default is 1,024; docs/performance.md).
-    connections = int(os.environ.get("SINERGI_MAX_CONNECTIONS", "4096"))
-    options = {"max_size": connections} if ASYNC_MODE == "eventlet" else {}
-    print(f"Sinergi: http://{host}:{port}  ({ASYNC_MODE}, up to {connections} connections, {files} files)", flush=True)
-    socketio.run(app, host=host, port=port, log_output=os.environ.get("SINERGI_ACCESS_LOG") == "1", **options)
+    log_output = os.environ.get("SINERGI_ACCESS_LOG") == "1"
+    if ASYNC_MODE != "eventlet":
+        print(f"{name}: http://{host}:{port}  ({ASYNC_MODE}, no connection guards, {files} files)", flush=True)
+        socketio.run(flask_app, host=host, port=port, log_output=log_output)
+        return
+    import eventlet.wsgi
+
+    limits = serving.ConnectionLimits.from_config(flask_app.config)
+    family, _kind, _proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    # No SO_REUSEPORT: a second server on this port fails here too, not only in refuse_port_in_use.
+    listener = eventlet.listen(address, family, backlog=1024, reuse_port=False)
+    protocol = serving.guarded_protocol(
+        eventlet.wsgi.HttpProtocol,
+        limits,
+        deadline=lambda seconds: eventlet.Timeout(seconds, TimeoutError("request head not complete in time")),
+        refusal=serving.refusal_response(serving.too_many_connections_message(flask_app)),
+    )
+    print(f"{name}: http://{host}:{port}  ({ASYNC_MODE}, {limits.describe()}, {files} files)", flush=True)
+    eventlet.wsgi.server(
+        listener,
+        flask_app,
+        log_output=log_output,
+        max_size=limits.total,
+        protocol=protocol,
+        socket_timeout=limits.idle_timeout,
+        debug=False,  # an error escaping the app is a bare 500, never a traceback sent to the client
+    )
+
+
+if __name__ == "__main__":
+    host, port = listen_address()
+    check_before_serving(app, host)
+    serve(app, host, port)

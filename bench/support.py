@@ -114,6 +114,12 @@ def running_app(instance: Path, database_url: str, extra_env: dict[str, str] | N
     env = {
         "SINERGI_LOGIN_RATE_LIMIT": "10000 per minute",
         "SINERGI_LOGIN_ADDRESS_RATE_LIMIT": "100000 per minute",
+        # The figures come from the Server-Timing header, off unless switched on.
+        "SINERGI_SERVER_TIMING": "1",
+        # Every bench client comes from 127.0.0.1 and many sign in as one person: the connection
+        # guards against one abusive address or person would count them as one (docs/deploy.md).
+        "SINERGI_MAX_CONNECTIONS_PER_ADDRESS": "0",
+        "SINERGI_SOCKETS_PER_USER": "0",
         **(extra_env or {}),
     }
     server = start_server(instance, database_url, extra_env=env, timeout=60)

@@ -6,25 +6,13 @@ gevent, per SINERGI_ASYNC), then create_app(). The hook blueprint is registered 
 it serves its first request; the serving below mirrors app.py's `__main__` block.
 """
 
-import os
-
 import app as entry  # before anything that imports workspace: monkey-patches, then creates the app
 
 # isort: split
 from tests.hooks import blueprint
-from workspace.extensions import socketio
 
 entry.app.register_blueprint(blueprint)
 
 if __name__ == "__main__":
-    host = os.environ.get("SINERGI_HOST", "127.0.0.1")
-    port = int(os.environ.get("SINERGI_PORT", "5000"))
-    files = entry.raise_file_limit()
-    connections = int(os.environ.get("SINERGI_MAX_CONNECTIONS", "4096"))
-    options = {"max_size": connections} if entry.ASYNC_MODE == "eventlet" else {}
-    print(
-        f"Sinergi with test hooks: http://{host}:{port}  ({entry.ASYNC_MODE}, up to {connections} connections, "
-        f"{files} files)",
-        flush=True,
-    )
-    socketio.run(entry.app, host=host, port=port, log_output=os.environ.get("SINERGI_ACCESS_LOG") == "1", **options)
+    host, port = entry.listen_address()
+    entry.serve(entry.app, host, port, name="Sinergi with test hooks")

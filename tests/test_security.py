@@ -233,3 +233,51 @@ def test_deactivating_someone_cuts_their_live_sockets(loose_app: Flask, loose_wo
     )
     assert answer.status_code == 302
     assert not socket.is_connected()
+
+
+# ---- Issue 16: what the server tells and accepts -------------------------------------------------
+
+
+def test_server_timing_is_sent_only_when_switched_on(world: World, client, app: Flask, tmp_path, monkeypatch) -> None:
+    """How long the server worked on a request tells anyone how long a guess or a lookup took: off
+    unless SINERGI_SERVER_TIMING=1 (the benches switch it on)."""
+    from tests.conftest import app_config
+    from workspace import create_app
+    from workspace.config import config_from_environment
+
+    assert "Server-Timing" not in client.get("/masuk").headers
+    assert config_from_environment(tmp_path)["SINERGI_SERVER_TIMING"] is False
+    monkeypatch.setenv("SINERGI_SERVER_TIMING", "1")
+    assert config_from_environment(tmp_path)["SINERGI_SERVER_TIMING"] is True
+    timed = create_app(
+        {**app_config(tmp_path / "timed", app.config["SQLALCHEMY_DATABASE_URI"]), "SINERGI_SERVER_TIMING": True}
+    )
+    assert re.fullmatch(r"app;dur=\d+\.\d\d", timed.test_client().get("/masuk").headers["Server-Timing"])
+
+
+def test_the_policy_lets_pages_connect_to_their_own_server_only(world: World, client) -> None:
+    """connect-src 'self', not any ws:/wss: host (the browser test in test_connections_server
+    checks that Chromium still opens the page's WebSocket under it)."""
+    policy = client.get("/masuk").headers["Content-Security-Policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split("; ")}
+    assert directives["connect-src"] == ["'self'"]
+
+
+@pytest.mark.server
+def test_an_oversized_long_polling_post_is_answered_413_at_once(sambas_server) -> None:  # noqa: F811
+    """python-engineio 4.15 closed the session and waited inside the POST for a poll to collect
+    the close packet: without a pending poll the POST hung. Now: 413 with a message, the session
+    as it was (workspace/serving.py, PollingPostLimit)."""
+    server, _info = sambas_server
+    client = LiveClient(server.url, "peserta.sambas", DEMO_PASSWORD)
+    base = f"{server.url}/socket.io/?EIO=4&transport=polling"
+    handshake = client.http.get(base, timeout=10).text
+    sid = re.search(r'"sid":"([^"]+)"', handshake).group(1)
+    polling = f"{base}&sid={sid}"
+    assert client.http.post(polling, data="40", timeout=10).text == "OK"  # Socket.IO connect
+    assert "40{" in client.http.get(polling, timeout=10).text  # its answer
+    answer = client.http.post(polling, data="4" + "x" * 100_000, timeout=10)  # no poll pending
+    assert answer.status_code == 413
+    assert answer.text == "Pesan ini terlalu besar untuk koneksi langsung."
+    assert client.http.post(polling, data="3", timeout=10).text == "OK"  # the session goes on (a pong)
+    assert client.http.post(polling, data="4" + "x" * 60_000, timeout=10).status_code == 200  # under the limit

@@ -76,9 +76,14 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": os.environ.get("SINERGI_SECURE_COOKIES", "0") == "1",
-        # Socket.IO events per connection and second, after a burst (one client cannot flood a room).
+        # Socket.IO events per person and second, across all their connections in this process,
+        # after a burst (one person cannot flood a room, however many sockets they open).
         "SOCKET_EVENT_RATE": float(os.environ.get("SINERGI_SOCKET_EVENT_RATE", "10")),
         "SOCKET_EVENT_BURST": float(os.environ.get("SINERGI_SOCKET_EVENT_BURST", "30")),
+        # Sockets one person may hold open in this process (a tab each; 0: no cap). Several tabs
+        # are normal, and a tab that reconnects briefly holds two (docs/deploy.md).
+        "SINERGI_SOCKETS_PER_USER": int(os.environ.get("SINERGI_SOCKETS_PER_USER", "16")),
+        **connection_settings(),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # A two-day meeting: a CSRF token lives as long as the login session.
         "WTF_CSRF_TIME_LIMIT": None,
@@ -101,6 +106,31 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         # drops the socket (and the person leaves presence) within about their sum plus PING_TIMEOUT.
         "SINERGI_PING_INTERVAL": float(os.environ.get("SINERGI_PING_INTERVAL", "4")),
         "SINERGI_PING_TIMEOUT": float(os.environ.get("SINERGI_PING_TIMEOUT", "5")),
+    }
+
+
+def connection_settings() -> dict[str, Any]:
+    """How `python app.py` guards its connections when no nginx is in front (workspace/serving.py;
+    docs/deploy.md, "Connections and limits")."""
+    behind_proxy = int(os.environ.get("SINERGI_PROXY_COUNT", "0")) > 0
+    return {
+        # Simultaneous connections the process serves (eventlet's default is 1,024).
+        "SINERGI_MAX_CONNECTIONS": int(os.environ.get("SINERGI_MAX_CONNECTIONS", "4096")),
+        # Connections one client address may hold at once. A hotel's 65 laptops share one address
+        # and one Chromium holds up to 7 to a proposal page in normal use (6 HTTP + its WebSocket,
+        # measured in tests/test_connections_server.py): 65 × 7 = 455, about doubled for second
+        # tabs and reconnects. At the cap an idle connection of the address makes room first.
+        # Behind a proxy every connection comes from the proxy's address: off (nginx's limit_conn).
+        "SINERGI_MAX_CONNECTIONS_PER_ADDRESS": int(
+            os.environ.get("SINERGI_MAX_CONNECTIONS_PER_ADDRESS", "0" if behind_proxy else "1000")
+        ),
+        # Seconds a connection may wait for its next request (keep-alive), or for the next byte of
+        # a body, before it is closed.
+        "SINERGI_IDLE_TIMEOUT": float(os.environ.get("SINERGI_IDLE_TIMEOUT", "30")),
+        # Seconds from a request's first byte to the end of its head, however slowly it trickles.
+        "SINERGI_HEADER_TIMEOUT": float(os.environ.get("SINERGI_HEADER_TIMEOUT", "10")),
+        # The Server-Timing header (the app's own time per response): for the benches, off otherwise.
+        "SINERGI_SERVER_TIMING": os.environ.get("SINERGI_SERVER_TIMING", "0") == "1",
     }
 
 

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_login import current_user
 from flask_socketio import emit
+from socketio.exceptions import ConnectionRefusedError as SocketRefused  # type: ignore[import-untyped]
 
 from workspace.core.access import access
 from workspace.core.item_fields import FIELDS
@@ -48,9 +49,13 @@ def _positive_int(payload: Any, key: str) -> int | None:
 @access("signed-in")
 @releases_db_session
 def on_connect(_auth: object = None) -> bool:
-    """Refuse a socket without a logged-in session; join the user's own room."""
+    """Refuse a socket without a logged-in session, or one more than a person may hold
+    (SINERGI_SOCKETS_PER_USER: the client's connect_error says `too_many_sockets`); join the
+    user's own room."""
     if not current_user.is_authenticated:
         return False
+    if not connections.may_open_socket(current_user.id):
+        raise SocketRefused("too_many_sockets")
     connections.register(current_user.login_token, current_user.id)
     join(user_room(current_user.id))
     start_presence_keeper(current_app._get_current_object())  # type: ignore[attr-defined]
