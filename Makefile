@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app 'workspace:create_app()'
 
-.PHONY: run test lint translations compile-translations vendor clean
+.PHONY: run install serve test lint translations compile-translations vendor clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -25,6 +25,15 @@ compile-translations: | $(BIN)/python
 run: $(VENV)/.runtime-installed compile-translations
 	$(FLASK) init-db
 	$(FLASK) seed-demo
+	$(BIN)/python app.py
+
+# A real rakor, without the demo (docs/deploy.md): `make install`, then `flask create-event …`,
+# then `SINERGI_HOST=0.0.0.0 make serve` on the hotel's network.
+install: $(VENV)/.runtime-installed compile-translations
+	$(FLASK) init-db
+	$(FLASK) load-reference-data
+
+serve: install
 	$(BIN)/python app.py
 
 # The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in this one process.

@@ -89,8 +89,16 @@ def raise_file_limit() -> int:
 
 def check_before_serving(flask_app: Flask, host: str) -> None:
     """Start-up checks that need the built app and the address it will listen on, run once just
-    before serving: the one place for them (issue 16 adds the refusal to listen beyond loopback
-    while demo passwords exist here)."""
+    before serving: the one place for them. Beyond loopback, no account may still have the
+    published demo password (services/deployment.py): refused with what to do instead, or, for a
+    LAN demo on purpose (SINERGI_LAN_DEMO=1), the demo passwords are replaced and printed."""
+    from workspace.services.deployment import check_before_listening
+
+    verdict = check_before_listening(flask_app, host)
+    if verdict.refusal:
+        sys.exit(verdict.refusal)
+    if verdict.notice:
+        print(verdict.notice, flush=True)
 
 
 def serve(flask_app: Flask, host: str, port: int, name: str = "Sinergi") -> None:

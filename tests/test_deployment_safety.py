@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -64,7 +65,7 @@ def create_event_args(**values: str) -> list[str]:
 def test_create_event_on_the_command_line_makes_a_real_rakor_without_demo_accounts(app: Flask) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=create_event_args() + ["--organiser-name", "Drs. Hendri Gunawan, M.Si."],
+        args=[*create_event_args(), "--organiser-name", "Drs. Hendri Gunawan, M.Si."],
         input="kata-sandi-sekretariat\nkata-sandi-sekretariat\n",
     )
     assert result.exit_code == 0, result.output
@@ -99,7 +100,7 @@ def test_create_event_on_the_command_line_makes_a_real_rakor_without_demo_accoun
 def test_create_event_refuses_bad_input_and_stores_nothing(app: Flask, change: dict, message: str) -> None:
     before = everything()
     result = app.test_cli_runner().invoke(
-        args=create_event_args(**change) + ["--organiser-name", "Hendri", "--password", "kata-sandi-panjang"]
+        args=[*create_event_args(**change), "--organiser-name", "Hendri", "--password", "kata-sandi-panjang"]
     )
     assert result.exit_code == 1
     assert message.lower() in result.output.lower()
@@ -108,16 +109,17 @@ def test_create_event_refuses_bad_input_and_stores_nothing(app: Flask, change: d
 
 def test_create_event_refuses_a_taken_slug_a_weak_or_the_demo_password(app: Flask) -> None:
     runner = app.test_cli_runner()
-    base = create_event_args() + ["--organiser-name", "Hendri"]
-    assert runner.invoke(args=base + ["--password", "kata-sandi-panjang"]).exit_code == 0
+    base = [*create_event_args(), "--organiser-name", "Hendri"]
+    assert runner.invoke(args=[*base, "--password", "kata-sandi-panjang"]).exit_code == 0
     before = everything()
-    taken = runner.invoke(args=create_event_args(organiser="orang.lain") + ["--organiser-name", "X", "--password", "x" * 12])
-    assert taken.exit_code == 1 and "sudah dipakai" in taken.output
-    short = runner.invoke(args=create_event_args(slug="rakor-lain", organiser="orang.lain") + ["--organiser-name", "X", "--password", "pendek"])
-    assert short.exit_code == 1 and "paling sedikit 8" in short.output.lower()
-    published = runner.invoke(
-        args=create_event_args(slug="rakor-lain", organiser="orang.lain") + ["--organiser-name", "X", "--password", DEMO_PASSWORD]
+    taken = runner.invoke(
+        args=[*create_event_args(organiser="orang.lain"), "--organiser-name", "X", "--password", "x" * 12]
     )
+    assert taken.exit_code == 1 and "sudah dipakai" in taken.output
+    other = [*create_event_args(slug="rakor-lain", organiser="orang.lain"), "--organiser-name", "X", "--password"]
+    short = runner.invoke(args=[*other, "pendek"])
+    assert short.exit_code == 1 and "paling sedikit 8" in short.output.lower()
+    published = runner.invoke(args=[*other, DEMO_PASSWORD])
     assert published.exit_code == 1 and "demo" in published.output.lower()
     assert everything() == before
 
@@ -217,8 +219,8 @@ def test_a_lan_demo_on_purpose_replaces_every_demo_password_and_prints_them(demo
     assert authenticate("sekretariat", printed["sekretariat"]) is not None
     assert deployment.accounts_with_published_password() == []
     assert deployment.check_before_listening(demo_app, "0.0.0.0") == deployment.StartVerdict()  # next start: fine
-    saved = (demo_app.instance_path + "/lan-demo-logins.txt")
-    assert printed["sekretariat"] in open(saved, encoding="utf-8").read()
+    saved = Path(demo_app.instance_path) / "lan-demo-logins.txt"
+    assert printed["sekretariat"] in saved.read_text(encoding="utf-8")
 
 
 def test_loopback_addresses() -> None:
@@ -341,7 +343,9 @@ def test_one_typed_code_is_limited_on_its_own(hotel: World, app: Flask) -> None:
     token = csrf_token_of(browser, "/gabung")
     same = [browser.post("/gabung", data={"csrf_token": token, "code": "ZZZZ-ZZZZ-ZZZZ"}).status_code for _ in range(4)]
     assert same == [400, 400, 400, 429]
-    assert "Terlalu banyak kode salah" in browser.post("/gabung", data={"csrf_token": token, "code": "ZZZZ-ZZZZ-ZZZZ"}).get_data(as_text=True)
+    assert "Terlalu banyak kode salah" in browser.post(
+        "/gabung", data={"csrf_token": token, "code": "ZZZZ-ZZZZ-ZZZZ"}
+    ).get_data(as_text=True)
     other = browser.post("/gabung", data={"csrf_token": token, "code": "YYYY-YYYY-YYYY"})
     assert other.status_code == 400
 
@@ -438,3 +442,66 @@ def test_the_command_line_catalogue_import_is_audited_in_every_event(world: Worl
     audited = set(db.session.scalars(sa.select(AuditEntry.event_id).where(AuditEntry.action == "catalog.import")))
     assert audited == events
 
+
+def test_the_server_command_line_resets_an_organisers_password_and_ends_their_sign_ins(
+    world: World, app: Flask
+) -> None:
+    browser = _signed_in(app, world.organiser)
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["reset-password", "--username", world.organiser.username], input="sandi-baru-123\nsandi-baru-123\n"
+    )
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(User, world.organiser.id).check_password("sandi-baru-123")
+    assert browser.get(f"/rakor/{world.event.id}").status_code == 302  # signed out everywhere
+    before = everything()
+    unknown = runner.invoke(
+        args=["reset-password", "--username", "tidak.ada"], input="sandi-baru-123\nsandi-baru-123\n"
+    )
+    assert unknown.exit_code == 1 and "Tidak ada akun" in unknown.output
+    weak = runner.invoke(args=["reset-password", "--username", world.organiser.username], input="pendek\npendek\n")
+    assert weak.exit_code == 1
+    assert everything() == before
+
+
+# ---- The real start: python app.py -----------------------------------------------------------------
+
+
+def test_app_py_refuses_to_listen_on_the_network_with_the_demo_and_serves_a_lan_demo_on_purpose(
+    tmp_path: Path, live_database: str
+) -> None:
+    import requests
+
+    from tests.servers import RunningServer, start_server
+
+    with pytest.raises(RuntimeError) as refused:
+        start_server(tmp_path, live_database, extra_env={"SINERGI_HOST": "0.0.0.0"}, timeout=60)
+    message = str(refused.value)
+    assert "server exited with 1" in message
+    assert "published demo password" in message and "create-event" in message and "SINERGI_LAN_DEMO=1" in message
+    server: RunningServer = start_server(
+        tmp_path, live_database, extra_env={"SINERGI_HOST": "0.0.0.0", "SINERGI_LAN_DEMO": "1"}, timeout=90
+    )
+    try:
+        printed = dict(re.findall(r"^  (\S+)\s+([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})$", server.log(), re.M))
+        assert "sekretariat" in printed
+        http = requests.Session()
+        page = http.get(f"{server.url}/masuk", timeout=10).text
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        answer = http.post(
+            f"{server.url}/masuk",
+            data={"username": "sekretariat", "password": DEMO_PASSWORD, "csrf_token": token},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert answer.status_code == 400  # the published password no longer works
+        answer = http.post(
+            f"{server.url}/masuk",
+            data={"username": "sekretariat", "password": printed["sekretariat"], "csrf_token": token},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert answer.status_code == 302
+    finally:
+        server.stop()

@@ -25,6 +25,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_catalog)
     app.cli.add_command(create_user)
     app.cli.add_command(create_event)
+    app.cli.add_command(load_reference_data)
+    app.cli.add_command(reset_password)
     app.cli.add_command(backup)
 
 
@@ -51,6 +53,14 @@ def seed_demo() -> None:
             click.echo(f"  {login.username:<16} {login.role.value:<12} {login.description}")
     else:
         click.echo("The demo accounts no longer have the published demo password.")
+
+
+@click.command("load-reference-data")
+def load_reference_data() -> None:
+    """Import the bundled nomenclature (nomenklatur-8.01.csv) and the eight presidential directions;
+    entries already there are updated, nothing is removed."""
+    demo.load_reference_data()
+    click.echo("Reference data loaded: the nomenclature and the eight Amanat Presiden.")
 
 
 @click.command("import-catalog")
@@ -122,6 +132,18 @@ def _refused(failure: ValidationFailed) -> NoReturn:
     for field, message in failure.errors.items():
         click.echo(f"{field}: {message}", err=True)
     raise SystemExit(1) from None
+
+
+@click.command("reset-password")
+@click.option("--username", required=True)
+@click.password_option()
+def reset_password(username: str, password: str) -> None:
+    """Set a person's password on the server (an organiser's too): their sign-ins end; audited."""
+    try:
+        user = accounts.reset_password(accounts.normalise_username(username), password)
+    except ValidationFailed as failure:
+        _refused(failure)
+    click.echo(f"New password set for {user.username} ({user.name}); their sign-ins have ended.")
 
 
 @click.command("create-event")
