@@ -99,9 +99,6 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         # after a burst (one person cannot flood a room, however many sockets they open).
         "SOCKET_EVENT_RATE": float(os.environ.get("SINERGI_SOCKET_EVENT_RATE", "10")),
         "SOCKET_EVENT_BURST": float(os.environ.get("SINERGI_SOCKET_EVENT_BURST", "30")),
-        # Sockets one person may hold open in this process (a tab each; 0: no cap). Several tabs
-        # are normal, and a tab that reconnects briefly holds two (docs/deploy.md).
-        "SINERGI_SOCKETS_PER_USER": int(os.environ.get("SINERGI_SOCKETS_PER_USER", "16")),
         **connection_settings(),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # A two-day meeting: a CSRF token lives as long as the login session.
@@ -148,6 +145,9 @@ def connection_settings() -> dict[str, Any]:
         "SINERGI_IDLE_TIMEOUT": float(os.environ.get("SINERGI_IDLE_TIMEOUT", "30")),
         # Seconds from a request's first byte to the end of its head, however slowly it trickles.
         "SINERGI_HEADER_TIMEOUT": float(os.environ.get("SINERGI_HEADER_TIMEOUT", "10")),
+        # Sockets one person may hold open in this process (a tab each; 0: no cap). Several tabs
+        # are normal, and a tab that reconnects briefly holds two (docs/deploy.md).
+        "SINERGI_SOCKETS_PER_USER": int(os.environ.get("SINERGI_SOCKETS_PER_USER", "16")),
         # The Server-Timing header (the app's own time per response): for the benches, off otherwise.
         "SINERGI_SERVER_TIMING": os.environ.get("SINERGI_SERVER_TIMING", "0") == "1",
     }

@@ -193,17 +193,7 @@ def guarded_protocol(base: type, limits: ConnectionLimits, deadline: Deadline, r
                 self.end_head()
 
         def first_byte(self) -> bool:
-            """Wait at most the idle timeout for a request to begin (a byte already buffered
-            counts); meanwhile this connection may be evicted for a newcomer of its address."""
-            address = str(self.client_address[0])
-            counts.waiting(address, self.connection)
-            self.connection.settimeout(limits.idle_timeout)
-            try:
-                return bool(self.rfile.peek(1))
-            except OSError:  # nothing came in time (TimeoutError), or the peer went away
-                return False
-            finally:
-                counts.busy(address, self.connection)
+            return _first_byte(self, counts, limits.idle_timeout)
 
         def end_head(self) -> None:
             if self.head_deadline is not None:
@@ -212,6 +202,20 @@ def guarded_protocol(base: type, limits: ConnectionLimits, deadline: Deadline, r
 
     GuardedProtocol.address_counts = counts  # for a look from outside
     return GuardedProtocol
+
+
+def _first_byte(handler: Any, counts: AddressCounts, idle_timeout: float) -> bool:
+    """Wait at most `idle_timeout` for a request to begin (a byte already buffered counts);
+    meanwhile the connection may be evicted for a newcomer of its address."""
+    address = str(handler.client_address[0])
+    counts.waiting(address, handler.connection)
+    handler.connection.settimeout(idle_timeout)
+    try:
+        return bool(handler.rfile.peek(1))
+    except OSError:  # nothing came in time (TimeoutError), evicted, or the peer went away
+        return False
+    finally:
+        counts.busy(address, handler.connection)
 
 
 def _refuse(handler: Any, deadline: Deadline, refusal: bytes) -> None:
