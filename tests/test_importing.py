@@ -606,12 +606,12 @@ def test_oversized_imports_are_refused_before_they_stall_the_server(
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (50 * 1024 * 1024))
     response = preview(owner, imports.target.id, bomb.getvalue())
-    assert response.status_code == 422 and "tidak dapat dibaca" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "menuntut kerja jauh lebih banyak" in response.get_data(as_text=True)
     # A stray carriage return splits a row (a row error, not a crash); a giant field is unreadable.
     stray = preview(owner, imports.target.id, (header + ";Program\rlokal;Program\n").encode(), filename="r.csv")
     assert stray.status_code == 422 and "Baris" in stray.get_data(as_text=True)
     giant = preview(owner, imports.target.id, (header + ";" + "x" * 200_000 + ";Program\n").encode(), filename="g.csv")
-    assert giant.status_code == 422 and "tidak dapat dibaca" in giant.get_data(as_text=True)
+    assert giant.status_code == 422 and "menuntut kerja jauh lebih banyak" in giant.get_data(as_text=True)
     token = csrf_token_of(owner, f"/usulan/{imports.target.id}/impor")
     huge = owner.post(
         f"/usulan/{imports.target.id}/impor/terapkan",

@@ -11,7 +11,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 from flask_login import login_url
 from sqlalchemy import event as sa_event
-from werkzeug.routing import IntegerConverter
 
 # Importing workspace.realtime registers the Socket.IO handlers (see _init_realtime).
 from workspace import cli, realtime  # noqa: F401
@@ -22,10 +21,12 @@ from workspace.config import (
     normalise_database_url,
 )
 from workspace.core import idempotency
+from workspace.core.numbers import DatabaseIdConverter
 from workspace.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
 from workspace.models import User  # every model: all the tables are on the metadata
 from workspace.queries.accounts import user_of_login
 from workspace.realtime.presence import create_presence
+from workspace.services import accounts
 from workspace.serving import PollingPostLimit
 from workspace.views import register_blueprints
 from workspace.views.filters import register_template_helpers
@@ -88,7 +89,8 @@ def _init_web(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     register_template_helpers(app)
-    # Ids in URLs are database ids: a 25-digit one is a 404, not an overflow deep in the driver.
+    # Ids in URLs are database ids (workspace/core/numbers.py): ASCII digits, at most 2**53; "²", a
+    # 25-digit or a 5,000-digit one is a 404, not an overflow deep in the driver.
     app.url_map.converters["int"] = DatabaseIdConverter
     register_blueprints(app)
     _init_response_headers(app)  # after the blueprints: their before_request hooks run first
@@ -108,7 +110,10 @@ def _init_login(app: Flask) -> None:
 
 
 def _load_user(user_id: str) -> User | None:
-    return user_of_login(user_id)
+    user = user_of_login(user_id)
+    if user is not None:
+        accounts.note_activity(user)  # the idle timeout counts from the last request
+    return user
 
 
 def _unauthorized() -> ResponseReturnValue:
@@ -166,14 +171,6 @@ def _security_headers(response: Response) -> Response:
     if request.endpoint != "static" and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-class DatabaseIdConverter(IntegerConverter):
-    """`<int:…>` in routes: a whole number no larger than a database id can be."""
-
-    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**53)
-        super().__init__(url_map, *args, **kwargs)
 
 
 def _init_realtime(app: Flask) -> None:

@@ -28,6 +28,7 @@ from workspace.exports.sheet_reading import MAX_ROWS as MAX_ROWS
 from workspace.exports.sheet_reading import Sheet as Sheet
 from workspace.exports.sheet_reading import SheetRow as SheetRow
 from workspace.exports.sheet_reading import TooManyRows as TooManyRows
+from workspace.exports.sheet_reading import TooMuchWork as TooMuchWork
 from workspace.exports.sheet_reading import UnreadableFile as UnreadableFile
 from workspace.exports.sheet_reading import WrongAgency as WrongAgency
 from workspace.exports.sheet_reading import read_spreadsheet as read_spreadsheet

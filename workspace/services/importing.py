@@ -19,7 +19,15 @@ from workspace.core.changes import TreeChanged
 from workspace.core.errors import Conflict, NotFound, ValidationFailed
 from workspace.core.item_fields import apply_field_value
 from workspace.core.uow import ProposalWrite, write_transaction
-from workspace.exports.spreadsheet import MAX_ROWS, Sheet, TooManyRows, UnreadableFile, WrongAgency, read_spreadsheet
+from workspace.exports.spreadsheet import (
+    MAX_ROWS,
+    Sheet,
+    TooManyRows,
+    TooMuchWork,
+    UnreadableFile,
+    WrongAgency,
+    read_spreadsheet,
+)
 from workspace.extensions import db
 from workspace.models import Proposal, ProposalItem, Revision, User
 from workspace.queries.proposals import load_proposal_tree
@@ -101,6 +109,16 @@ def _read_sheet(proposal: Proposal, content: bytes, filename: str) -> Sheet:
         sheet = read_spreadsheet(content, filename, proposal.agency.name)
     except TooManyRows:
         raise ValidationFailed({"file": _("The file has more than %(max)d rows.", max=MAX_ROWS)}) from None
+    except TooMuchWork:
+        raise ValidationFailed(
+            {
+                "file": _(
+                    "This file asks for far more work than a spreadsheet of proposals or people needs (too many "
+                    "rows, columns or texts, or too slow to read); nothing was imported. Export it again from "
+                    "Sinergi or save it again as a plain XLSX."
+                )
+            }
+        ) from None
     except WrongAgency:
         raise ValidationFailed(
             {"file": _("The file has no rows for %(agency)s.", agency=proposal.agency.name)}

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from workspace import labels
 from workspace.core.errors import ValidationFailed
 from workspace.core.uow import write_transaction
-from workspace.exports.spreadsheet import SheetRow, TooManyRows, UnreadableFile, read_table
+from workspace.exports.spreadsheet import SheetRow, TooManyRows, TooMuchWork, UnreadableFile, read_table
 from workspace.extensions import db
 from workspace.models import Agency, Event, Membership, Role, User
 from workspace.services.onboarding._common import event_by_id, organised_event, people_changed
@@ -156,6 +156,16 @@ def _read_rows(content: bytes, filename: str) -> list[SheetRow]:
         rows = read_table(content, filename, PEOPLE_HEADERS, ("name", "agency"))
     except TooManyRows:
         raise ValidationFailed({"file": _("The file has more than %(max)d rows.", max=MAX_PEOPLE_ROWS)}) from None
+    except TooMuchWork:
+        raise ValidationFailed(
+            {
+                "file": _(
+                    "This file asks for far more work than a spreadsheet of proposals or people needs (too many "
+                    "rows, columns or texts, or too slow to read); nothing was imported. Export it again from "
+                    "Sinergi or save it again as a plain XLSX."
+                )
+            }
+        ) from None
     except UnreadableFile:
         raise ValidationFailed(
             {
