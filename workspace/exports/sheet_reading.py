@@ -341,4 +341,10 @@ def _read_csv(content: bytes, agency_name: str) -> Sheet:
 
 
 def _csv_value(text: str) -> str:
+    """Undo the export's formula guard (spreadsheet._csv_text): the apostrophe before a formula
+    character, at the start and after a separator."""
+    text = GUARDED_AFTER_SEPARATOR.sub(r"\1", text)
     return text[1:] if text.startswith("'") and text[1:2] in ("=", "+", "-", "@") else text
+
+
+GUARDED_AFTER_SEPARATOR = re.compile(r"([,;\t|]\s*)'(?=[=@]|[+\-]\S)")

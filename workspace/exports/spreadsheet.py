@@ -289,10 +289,15 @@ def proposals_csv(proposals: list[Proposal]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+# After a separator a spreadsheet could split on (the file opened with "," instead of ";"), a
+# formula could start again: "Sambas,=HYPERLINK(…)". An apostrophe goes before it, as at the start.
+FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t|]\s*)(?=[=@]|[+\-]\S)")
+
+
 def _csv_text(value: Any) -> str:
     if value is None:
         return ""
-    text = str(value)
+    text = FORMULA_AFTER_SEPARATOR.sub(r"\1'", str(value))
     # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
