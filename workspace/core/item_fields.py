@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from workspace.core.numbers import TYPED_DIGITS, digit_count, whole_number
 from workspace.extensions import db
 from workspace.formatting import format_number, parse_rupiah
 from workspace.models import ItemLevel, NationalDirection, ProposalItem
@@ -81,8 +82,9 @@ class FieldSpec:
 
     def display(self, text: str) -> str:
         """How a canonical text shows in a conflict or the history (budgets grouped)."""
-        if self.kind == "money" and text.isdigit():
-            return "Rp " + format_number(int(text))
+        amount = whole_number(text, max_digits=TYPED_DIGITS) if self.kind == "money" else None
+        if amount is not None:
+            return "Rp " + format_number(amount)
         return text
 
 
@@ -114,10 +116,11 @@ def parse_target(text: str, unit: str) -> str:
     if not text:
         return ""
     if normalised_unit in COUNT_UNITS:
-        digits = text.replace(".", "") if re.fullmatch(r"\d{1,3}(\.\d{3})+", text) else text
-        if not digits.isascii() or not digits.isdigit():
+        digits = text.replace(".", "") if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", text) else text
+        count = whole_number(digits, max_digits=60)  # the target field's length: as accepted before
+        if count is None:
             raise FieldInvalid(_("The target must be a whole number for the unit %(unit)s.", unit=unit))
-        return str(int(digits))
+        return str(count)
     if normalised_unit in PERCENT_UNITS:
         try:
             number = Decimal(text.replace(",", ".").rstrip("%").strip())
@@ -140,6 +143,8 @@ def parse_field_value(item: ProposalItem, field: str, raw: str, unit_override: s
     if field == "name" and not text:
         raise FieldInvalid(_("The name is required."))
     if spec.kind == "money":
+        if digit_count(text) > TYPED_DIGITS:  # before int() of thousands of digits
+            raise FieldInvalid(_("The amount is larger than Rp 100 trillion; check the number of digits."))
         try:
             amount = parse_rupiah(text)
         except ValueError:
@@ -153,14 +158,15 @@ def parse_field_value(item: ProposalItem, field: str, raw: str, unit_override: s
         numbers = sorted({part.strip() for part in re.split(r"[,\s]+", text) if part.strip()}, key=_as_int)
         known = set(db.session.scalars(sa.select(NationalDirection.number)))
         for number in numbers:
-            if not number.isascii() or not number.isdigit() or int(number) not in known:
+            if whole_number(number, max_digits=3) not in known:
                 raise FieldInvalid(_("Unknown presidential direction %(number)s.", number=number[:10]))
         return ",".join(numbers)
     return text
 
 
 def _as_int(text: str) -> int:
-    return int(text) if text.isascii() and text.isdigit() else 10**9
+    number = whole_number(text, max_digits=3)
+    return 10**9 if number is None else number
 
 
 def apply_field_value(item: ProposalItem, field: str, text: str) -> None:

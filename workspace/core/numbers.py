@@ -6,7 +6,7 @@ bounded in length (int() of 5,000 digits raises, and a 25-digit id overflows the
 
 - Paths: `<int:…>` routes use `DatabaseIdConverter` (installed by `workspace.create_app`):
   anything else is a 404, never a view call.
-- Query strings: `query_id` → 400 with a clear message.
+- Query strings: `query_id` → 400 with a clear message (404 where the id names the page's subject).
 - Form fields carrying an id (hidden inputs, selects): `form_id` / `form_ids` → 400 with "the
   form is incomplete" (nothing is stored).
 - Numbers people type (minutes, a year, a target): `typed_number` → 422 on that field.
@@ -24,7 +24,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.routing import BaseConverter, ValidationError
 
-from workspace.core.errors import ServiceError, ValidationFailed
+from workspace.core.errors import NotFound, ServiceError, ValidationFailed
 
 # The largest id a database row gets here (and the largest integer a browser's JSON keeps exact).
 MAX_ID = 2**53
@@ -93,11 +93,14 @@ def form_ids(values: Iterable[str]) -> list[int]:
     return [number for number in numbers if number is not None]
 
 
-def query_id(value: str | None) -> int | None:
-    """An optional id from the query string: None when absent or empty; 400 when malformed."""
+def query_id(value: str | None, not_found: bool = False) -> int | None:
+    """An optional id from the query string: None when absent or empty; when malformed 400, or 404
+    with `not_found` (where the id names what the page shows, as `?sesi=` of the berita acara)."""
     if value is None or value == "":
         return None
     number = database_id(value)
+    if number is None and not_found:
+        raise NotFound(_("The page or data you are looking for does not exist."))
     if number is None:
         raise MalformedNumber(_("This address carries an invalid number; open it again from the page."))
     return number

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from workspace.core.numbers import query_id
 from workspace.extensions import db
 from workspace.models import (
     Agency,
@@ -29,12 +30,12 @@ class ProposalFilters:
 
     @classmethod
     def from_args(cls, args: dict[str, str]) -> ProposalFilters:
-        """Lenient parsing of query-string filters: an unknown value means 'no filter'."""
-        agency = args.get("agency", "")
+        """Query-string filters: an unknown status means 'no filter'; a malformed agency id ("²", 25
+        digits) is a 400 with its message (core/numbers.py), never a 500."""
         status = args.get("status", "")
         program = args.get("program", "").strip()
         return cls(
-            agency_id=int(agency) if agency.isdigit() else None,
+            agency_id=query_id(args.get("agency")),
             program_code=program[:32] or None,
             status=ProposalStatus(status) if status in ProposalStatus._value2member_map_ else None,
         )

@@ -14,6 +14,7 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused  # type:
 
 from workspace.core.access import access
 from workspace.core.item_fields import FIELDS
+from workspace.core.numbers import payload_id
 from workspace.core.permissions import can_edit_proposal, can_view_event, can_view_proposal
 from workspace.extensions import db, socketio
 from workspace.fragments import Memo, render
@@ -34,15 +35,6 @@ from workspace.realtime.presence import (
 )
 from workspace.realtime.publish import timer_payload
 from workspace.realtime.rooms import event_room, join, leave, proposal_room, session_room, socket_locale, user_room
-
-
-def _positive_int(payload: Any, key: str) -> int | None:
-    if not isinstance(payload, dict):
-        return None
-    value = payload.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value > 2**53:
-        return None
-    return value
 
 
 @socketio.on("connect")
@@ -74,7 +66,7 @@ def on_join_proposal(payload: Any = None) -> dict[str, Any]:
     """Join a proposal's room if the user may read the proposal; answer with its current revision."""
     if not current_user.is_authenticated:
         return refusal("unauthenticated")
-    proposal_id = _positive_int(payload, "proposal_id")
+    proposal_id = payload_id(payload, "proposal_id")
     if proposal_id is None:
         return refusal("invalid")
     proposal = db.session.get(Proposal, proposal_id)
@@ -100,7 +92,7 @@ def on_join_proposal(payload: Any = None) -> dict[str, Any]:
 @rate_limited
 @releases_db_session
 def on_leave_proposal(payload: Any = None) -> dict[str, Any]:
-    proposal_id = _positive_int(payload, "proposal_id")
+    proposal_id = payload_id(payload, "proposal_id")
     if proposal_id is None:
         return refusal("invalid")
     room = proposal_room(proposal_id)
@@ -120,8 +112,8 @@ def on_focus(payload: Any = None) -> dict[str, Any]:
     """Someone started editing a field: show their name on it for everyone in the room."""
     if not current_user.is_authenticated:
         return refusal("unauthenticated")
-    proposal_id = _positive_int(payload, "proposal_id")
-    item_id = _positive_int(payload, "item_id")
+    proposal_id = payload_id(payload, "proposal_id")
+    item_id = payload_id(payload, "item_id")
     field = payload.get("field") if isinstance(payload, dict) else None
     if proposal_id is None or item_id is None or not isinstance(field, str) or field not in FIELDS:
         return refusal("invalid")
@@ -143,7 +135,7 @@ def on_focus(payload: Any = None) -> dict[str, Any]:
 @rate_limited
 @releases_db_session
 def on_blur(payload: Any = None) -> dict[str, Any]:
-    proposal_id = _positive_int(payload, "proposal_id")
+    proposal_id = payload_id(payload, "proposal_id")
     if proposal_id is None:
         return refusal("invalid")
     room = proposal_room(proposal_id)
@@ -175,7 +167,7 @@ def on_join_session(payload: Any = None) -> dict[str, Any]:
     and every part of the room, fresh from the database (what changed while away)."""
     if not current_user.is_authenticated:
         return refusal("unauthenticated")
-    session_id = _positive_int(payload, "session_id")
+    session_id = payload_id(payload, "session_id")
     if session_id is None:
         return refusal("invalid")
     session = db.session.get(Session, session_id)
@@ -200,7 +192,7 @@ def on_join_session(payload: Any = None) -> dict[str, Any]:
 @rate_limited
 @releases_db_session
 def on_join_event(payload: Any = None) -> dict[str, Any]:
-    event_id = _positive_int(payload, "event_id")
+    event_id = payload_id(payload, "event_id")
     if event_id is None or not current_user.is_authenticated:
         return refusal("invalid")
     event = db.session.get(Event, event_id)

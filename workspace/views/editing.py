@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from workspace.core.access import access, by_id
 from workspace.core.errors import NotFound, ValidationFailed
 from workspace.core.item_fields import FIELDS, field_applies
+from workspace.core.numbers import form_id, query_id
 from workspace.extensions import db
 from workspace.fragments import render
 from workspace.fragments.proposals import history_html, tree_html
@@ -154,9 +155,9 @@ def restore(revision_id: int, revision: Revision) -> Any:
 @login_required
 def add_item_form(proposal_id: int, proposal: Proposal) -> str:
     parent = None
-    parent_arg = request.args.get("parent", "")
-    if parent_arg:
-        parent = db.session.get(ProposalItem, int(parent_arg)) if parent_arg.isdigit() else None
+    parent_id = query_id(request.args.get("parent"))  # after @access: an observer is refused first
+    if parent_id is not None:
+        parent = db.session.get(ProposalItem, parent_id)
         if parent is None or parent.proposal_id != proposal.id:
             raise NotFound(_("The page or data you are looking for does not exist."))
     return render_add_form(proposal, parent)
@@ -195,13 +196,9 @@ def render_add_form(
 @access("proposal-editor", load=by_id(Proposal, "proposal_id", "proposal"))
 @login_required
 def add_item(proposal_id: int, proposal: Proposal) -> Any:
-    parent_arg = request.form.get("parent", "")
-    entry_arg = request.form.get("catalog_entry", "")
-    if (parent_arg and not parent_arg.isdigit()) or (entry_arg and not entry_arg.isdigit()):
-        raise ValidationFailed({"": _("The form is incomplete; reload the page and try again.")})
     new_item = editing.NewItem(
-        parent_id=int(parent_arg) if parent_arg else None,
-        catalog_entry_id=int(entry_arg) if entry_arg else None,
+        parent_id=form_id(request.form.get("parent")),
+        catalog_entry_id=form_id(request.form.get("catalog_entry")),
         name=request.form.get("name", "")[:2000],
         code=request.form.get("code", "")[:200],
     )

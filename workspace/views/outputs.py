@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from workspace.core.access import access, by_id
 from workspace.core.errors import NotFound, PermissionDenied, ValidationFailed
+from workspace.core.numbers import query_id, required_form_number
 from workspace.core.permissions import can_export_event, can_export_proposal, can_view_proposal, is_proposal_owner
 from workspace.exports.directions import directions_overview
 from workspace.exports.matrix import MatrixFilters, build_matrix, items_in_cell, row_code
@@ -128,12 +129,10 @@ def directions(event_id: int, event: Event) -> str:
 
 
 def _minutes_session(event: Event) -> Session | None:
-    raw = request.args.get("sesi", "")
-    if not raw:
+    session_id = query_id(request.args.get("sesi"), not_found=True)
+    if session_id is None:
         return None
-    if not re.fullmatch(r"[0-9]{1,12}", raw):
-        abort(404)
-    session = get_or_404(Session, int(raw))
+    session = get_or_404(Session, session_id)
     if session.event_id != event.id:
         abort(404)
     return session
@@ -253,14 +252,12 @@ def import_preview(proposal_id: int, proposal: Proposal) -> tuple[str, int]:
 @access("proposal-editor", load=visible_proposal)
 @login_required
 def import_apply(proposal_id: int, proposal: Proposal) -> Any:
-    revision = request.form.get("revision", "")
-    if not re.fullmatch(r"[0-9]{1,12}", revision):
-        abort(400)
+    revision = required_form_number(request.form.get("revision"))
     delete_missing = bool(request.form.get("delete_missing"))
     try:
         content, filename = _uploaded()
         counts, write = importing.apply_import(
-            _actor(), proposal_id, content, filename, expected_revision=int(revision), delete_missing=delete_missing
+            _actor(), proposal_id, content, filename, expected_revision=revision, delete_missing=delete_missing
         )
     except importing.ImportStale as stale:
         # Changed since the preview: the new preview, to check and confirm again.
