@@ -20,14 +20,17 @@ from flask_login import current_user
 from workspace.core import permissions
 from workspace.core.errors import NotFound, PermissionDenied
 from workspace.extensions import db
-from workspace.models import Comment, Event, Proposal
+from workspace.models import Comment, Event, Proposal, Role
 
 # Who may, in words; the test's table of actors per rule mirrors this one.
 ACCESS_RULES: dict[str, str] = {
     "public": "anyone, signed in or not",
     "signed-in": "any signed-in person",
     "event": "anyone with a role in the event (organiser, facilitator, participant, reviewer, observer)",
-    "commenter": "organisers, facilitators, participants and reviewers of the event (not observers)",
+    "commenter": (
+        "organisers, facilitators, participants and reviewers of the event "
+        "(not observers, nor the participants of a deactivated agency)"
+    ),
     "comment-author": "the author of the comment",
     "proposal-editor": "participants of the proposal's agency, while the proposal is editable",
     "organiser": "the event's organisers",
@@ -73,12 +76,27 @@ def require_edit(user: Any, proposal: Proposal) -> None:
         raise NotFound(_("The page or data you are looking for does not exist."))
     if permissions.can_edit_proposal(user, proposal):
         return
+    refusal = deactivated_agency_refusal(user, proposal.event)
+    if refusal is not None:
+        raise refusal
     if proposal.is_locked:
         raise PermissionDenied(_("This proposal is locked by the facilitator; it cannot be changed now."))
     if not proposal.event.accepts_edits:
         raise PermissionDenied(_("The event is closed; proposals can no longer be changed."))
     raise PermissionDenied(
         _("Only participants of %(agency)s can change this proposal.", agency=proposal.agency.short_name)
+    )
+
+
+def deactivated_agency_refusal(user: Any, event: Event) -> PermissionDenied | None:
+    """The refusal of a write by a participant whose agency was deactivated, or None."""
+    if Role.PARTICIPANT not in permissions.roles_of(user, event) or not permissions.agency_deactivated(user):
+        return None
+    return PermissionDenied(
+        _(
+            "%(agency)s has been deactivated in this event: its people can still read, but no longer change anything.",
+            agency=user.agency.short_name,
+        )
     )
 
 
@@ -104,16 +122,32 @@ def _on_proposal(check: Callable[[Any, Proposal], bool]) -> Callable[[Any, Any],
     return enforce
 
 
+def _commenter(user: Any, subject: Any) -> None:
+    """Comments on a proposal; on an event, what commenting there needs (the @mention lookup)."""
+    event = subject if isinstance(subject, Event) else proposal_of(subject).event
+    if not permissions.can_view_event(user, event):
+        raise _denied()
+    if isinstance(subject, Event):
+        allowed = permissions.can_mention_in(user, event) and event.accepts_edits
+    else:
+        allowed = permissions.can_comment(user, proposal_of(subject))
+    if not allowed:
+        raise deactivated_agency_refusal(user, event) or _denied()
+
+
 def _comment_author(user: Any, subject: Any) -> None:
     if not isinstance(subject, Comment) or not permissions.can_view_event(user, event_of(subject)):
         raise _denied()
     if subject.author_id != user.id:
         raise PermissionDenied(_("Only the author can change this comment."))
+    refusal = deactivated_agency_refusal(user, event_of(subject))
+    if refusal is not None and not permissions.can_mention_in(user, event_of(subject)):
+        raise refusal
 
 
 ENFORCERS: dict[str, Callable[[Any, Any], None]] = {
     "event": _on_event(lambda _user, _event: True),
-    "commenter": _on_proposal(permissions.can_comment),
+    "commenter": _commenter,
     "comment-author": _comment_author,
     "proposal-editor": lambda user, subject: require_edit(user, proposal_of(subject)),
     "organiser": _on_event(permissions.can_manage_event),

@@ -18,6 +18,22 @@ def roles_of(user: Any, event: Event) -> frozenset[Role]:
     return user.roles_in(event)
 
 
+def agency_deactivated(user: Any) -> bool:
+    """The person's agency was deactivated by an organiser (Admin rakor → agencies): it no longer
+    takes part, so its people read but no longer write as its participants."""
+    agency = getattr(user, "agency", None) if getattr(user, "is_authenticated", False) else None
+    return agency is not None and not agency.active
+
+
+def working_roles(user: Any, event: Event) -> frozenset[Role]:
+    """The roles the person may write with: those of `roles_of`, without the participant role while
+    their agency is deactivated (roles given to the person to run the event stay)."""
+    roles = roles_of(user, event)
+    if Role.PARTICIPANT in roles and agency_deactivated(user):
+        return roles - {Role.PARTICIPANT}
+    return roles
+
+
 def can_view_event(user: Any, event: Event) -> bool:
     return bool(roles_of(user, event))
 
@@ -28,7 +44,7 @@ def can_view_proposal(user: Any, proposal: Proposal) -> bool:
 
 def can_edit_proposal(user: Any, proposal: Proposal) -> bool:
     """A participant edits their own agency's proposal while the event accepts edits and it is unlocked."""
-    if Role.PARTICIPANT not in roles_of(user, proposal.event):
+    if Role.PARTICIPANT not in working_roles(user, proposal.event):
         return False
     return user.agency_id == proposal.agency_id and proposal.event.accepts_edits and not proposal.is_locked
 
@@ -39,9 +55,23 @@ def is_proposal_owner(user: Any, proposal: Proposal) -> bool:
 
 
 def can_comment(user: Any, proposal: Proposal) -> bool:
-    """Everyone taking part comments; observers (the projector) only read."""
-    commenting_roles = {Role.ORGANISER, Role.FACILITATOR, Role.PARTICIPANT, Role.REVIEWER}
-    return bool(roles_of(user, proposal.event) & commenting_roles) and proposal.event.accepts_edits
+    """Everyone taking part comments; observers (the projector) and the participants of a
+    deactivated agency only read."""
+    return can_mention_in(user, proposal.event) and proposal.event.accepts_edits
+
+
+COMMENTING_ROLES = frozenset({Role.ORGANISER, Role.FACILITATOR, Role.PARTICIPANT, Role.REVIEWER})
+
+
+def can_mention_in(user: Any, event: Event) -> bool:
+    """May write comments in the event at all (so may look up whom to @mention)."""
+    return bool(working_roles(user, event) & COMMENTING_ROLES)
+
+
+def can_check_in(user: Any, event: Event) -> bool:
+    """May be recorded present in the event's sessions: anyone taking part (an observer too), not
+    the participants of a deactivated agency."""
+    return bool(working_roles(user, event))
 
 
 def can_facilitate(user: Any, event: Event) -> bool:

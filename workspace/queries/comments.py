@@ -151,11 +151,18 @@ def review_overview(event: Event) -> list[tuple[Proposal, ReviewState]]:
     )
 
 
-def people_matching(event: Event, text: str, limit: int = 8) -> list[User]:
-    """Completion for @mentions: the event's people whose name or username contains the text."""
+MENTION_MIN_QUERY = 2  # characters: no listing of everyone with an empty or one-letter query
+MENTION_RESULTS = 8
+
+
+def people_matching(event: Event, text: str, limit: int = MENTION_RESULTS) -> list[User]:
+    """Completion for @mentions: at most `limit` (≤ MENTION_RESULTS) active people of this event
+    whose name or username contains the text, which must be MENTION_MIN_QUERY characters or more
+    (LIKE's % and _ are taken literally: "%%" matches nobody's name, not everyone's)."""
     typed = text.strip().lower()[:40]
-    pattern = f"%{typed}%"
-    username_first = sa.case((User.username.like(f"{typed}%"), 0), else_=1)
+    if len(typed) < MENTION_MIN_QUERY:
+        return []
+    username_first = sa.case((User.username.startswith(typed, autoescape=True), 0), else_=1)
     members = sa.select(Membership.user_id).where(Membership.event_id == event.id)
     return list(
         db.session.scalars(
@@ -163,10 +170,13 @@ def people_matching(event: Event, text: str, limit: int = 8) -> list[User]:
             .where(
                 User.id.in_(members),
                 User.active.is_(True),
-                sa.or_(sa.func.lower(User.name).like(pattern), User.username.like(pattern)),
+                sa.or_(
+                    sa.func.lower(User.name).contains(typed, autoescape=True),
+                    User.username.contains(typed, autoescape=True),
+                ),
             )
             .order_by(username_first, User.username)
-            .limit(limit)
+            .limit(min(limit, MENTION_RESULTS))
         )
     )
 

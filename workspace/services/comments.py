@@ -14,10 +14,17 @@ from collections.abc import Callable, Iterable, Sequence
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from workspace.core.access import deactivated_agency_refusal
 from workspace.core.changes import NotificationsChanged, ThreadAdded, ThreadChanged
 from workspace.core.errors import NotFound, PermissionDenied, ValidationFailed
 from workspace.core.item_fields import FIELDS, FieldInvalid, field_applies, parse_field_value
-from workspace.core.permissions import can_comment, can_edit_proposal, can_moderate_comments, can_view_proposal
+from workspace.core.permissions import (
+    can_comment,
+    can_edit_proposal,
+    can_mention_in,
+    can_moderate_comments,
+    can_view_proposal,
+)
 from workspace.core.uow import ProposalWrite, record, write_transaction
 from workspace.extensions import db
 from workspace.models import (
@@ -155,12 +162,17 @@ def _comment_for(actor: User, comment_id: int) -> tuple[Comment, Proposal]:
 
 def _check_commenter(actor: User, _comment: Comment | None, proposal: Proposal) -> None:
     if not can_comment(actor, proposal):
-        raise PermissionDenied(_("You cannot comment on this proposal."))
+        raise deactivated_agency_refusal(actor, proposal.event) or PermissionDenied(
+            _("You cannot comment on this proposal.")
+        )
 
 
 def _check_own(actor: User, comment: Comment, proposal: Proposal) -> None:
     if comment.author_id != actor.id:
         raise PermissionDenied(_("Only the author can change or delete a comment."))
+    refusal = deactivated_agency_refusal(actor, proposal.event)
+    if refusal is not None and not can_mention_in(actor, proposal.event):
+        raise refusal
     if comment.deleted_at is not None or comment.hidden_at is not None:
         raise PermissionDenied(_("This comment can no longer be changed."))
     if not proposal.event.accepts_edits:
@@ -174,7 +186,9 @@ def _check_moderator(actor: User, _comment: Comment, proposal: Proposal) -> None
 
 def _check_editor(actor: User, _comment: Comment, proposal: Proposal) -> None:
     if not can_edit_proposal(actor, proposal):
-        raise PermissionDenied(_("Only those who can change this proposal can do this."))
+        raise deactivated_agency_refusal(actor, proposal.event) or PermissionDenied(
+            _("Only those who can change this proposal can do this.")
+        )
 
 
 def _check_whole_thread(actor: User, comment: Comment, proposal: Proposal) -> None:

@@ -9,17 +9,16 @@ fragment of their own.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workspace.core.access import access, by_id
-from workspace.core.errors import ServiceError, ValidationFailed
+from workspace.core.errors import ValidationFailed
 from workspace.core.item_fields import FIELDS
+from workspace.core.numbers import form_id
 from workspace.core.permissions import can_review
 from workspace.extensions import limiter
 from workspace.fragments.proposals import threads_html
@@ -51,14 +50,6 @@ def _actor() -> Any:
 
 def _back(proposal_id: int) -> str:
     return url_for("proposals.detail", proposal_id=proposal_id)
-
-
-def _int_or_none(value: str | None) -> int | None:
-    if value is None or value == "":
-        return None
-    if re.fullmatch(r"[0-9]{1,12}", value) is None:
-        raise ServiceError(_("The form is incomplete; reload the page and try again."))
-    return int(value)
 
 
 def _comment_form(
@@ -98,7 +89,7 @@ def create(proposal_id: int, proposal: Proposal) -> Reply | tuple[str, int]:
             _actor(),
             proposal_id,
             request.form.get("body", "")[:BODY_LIMIT],
-            item_id=_int_or_none(request.form.get("item")),
+            item_id=form_id(request.form.get("item")),
             field=request.form.get("field") or None,
             suggestion=request.form.get("suggestion", "")[:2000] if kind == "suggestion" else None,
         )
@@ -191,11 +182,18 @@ def threads(proposal_id: int, proposal: Proposal) -> str:
     return threads_html(proposal)
 
 
+def mention_rate_limit() -> str:
+    return current_app.config.get("MENTION_RATE_LIMIT", "120 per minute")
+
+
 @blueprint.route("/rakor/<int:event_id>/orang")
-@access("event", load=load_event)
+@access("commenter", load=load_event)
 @login_required
+@limiter.limit(mention_rate_limit, key_func=per_user)
 def people(event_id: int, event: Event) -> Response:
-    """Completion of @mentions: up to 8 people of the event."""
+    """Completion of @mentions, for those who may comment in the event (an observer is refused):
+    at most MENTION_RESULTS people of this event for a query of at least MENTION_MIN_QUERY
+    characters, each with only what the list shows (name, username, agency)."""
     matches = queries.people_matching(event, request.args.get("q", ""))
     return jsonify(
         [
