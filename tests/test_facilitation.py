@@ -140,14 +140,20 @@ def test_forged_socket_events_change_nothing(loose_app: Flask, loose_world: Worl
 
 
 def test_joining_records_attendance_and_check_in(world: World, login_as: Callable) -> None:
+    # Issue 16: opening the room records nothing (the berita acara prints attendance); the
+    # "Hadir" button's POST records it, once.
     session = make_session(world.event)
     participant = login_as(world.participant)
-    assert participant.get(f"/sesi/{session.id}").status_code == 200
+    room = participant.get(f"/sesi/{session.id}")
+    assert room.status_code == 200 and "Hadir (presensi)" in room.get_data(as_text=True)
     participant.get(f"/sesi/{session.id}")
-    attendance = db.session.scalar(sa.select(Attendance))
-    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 1 and not attendance.checked_in
-    assert htmx_post(participant, f"/sesi/{session.id}/hadir").status_code == 204
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 0
+    answer = htmx_post(participant, f"/sesi/{session.id}/hadir")
+    assert answer.status_code == 200 and "tercatat hadir" in answer.get_data(as_text=True)
+    assert answer.headers["HX-Retarget"] == f"#session-{session.id}-check-in"
+    assert htmx_post(participant, f"/sesi/{session.id}/hadir").status_code == 200
     db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Attendance.id))) == 1
     assert db.session.scalar(sa.select(Attendance.checked_in))
     page = login_as(world.facilitator).get(f"/sesi/{session.id}").get_data(as_text=True)
     assert world.participant.display_name in page and "presensi" in page
@@ -365,7 +371,9 @@ def test_attendance_is_broadcast_to_the_session(loose_app: Flask, loose_world: W
     console.get_received()
     participant = loose_app.test_client()
     login(participant, loose_world.participant.username)
-    participant.get(f"/sesi/{session_id}")
+    participant.get(f"/sesi/{session_id}")  # opening the room is not attendance (issue 16)
+    assert not [e for e in console.get_received() if e["name"] == "session:changed"]
+    htmx_post(participant, f"/sesi/{session_id}/hadir")
     changes = [e["args"][0] for e in console.get_received() if e["name"] == "session:changed"]
     assert changes and "Budi Peserta" in changes[-1]["fragments"][f"session-{session_id}-attendance"]
     console.disconnect()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from workspace.extensions import db
 from workspace.models import (
     Agreement,
+    Attendance,
     Event,
     Proposal,
     Session,
@@ -26,6 +27,13 @@ def proposals_of(session: Session) -> list[Proposal]:
     if session.kind is SessionKind.PLENARY:
         return sorted(session.event.proposals, key=lambda p: (p.agency.region_code, p.agency.name))
     return []
+
+
+def attendance_of(session: Session, user_id: int) -> Attendance | None:
+    """The person's attendance in the session (their "Hadir"), if they checked in."""
+    return db.session.scalar(
+        sa.select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id == user_id)
+    )
 
 
 def current_agreements(session: Session) -> dict[int, Agreement]:

@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from workspace.core.access import deactivated_agency_refusal
 from workspace.core.changes import EventSessionsChanged, LockChanged, PersonMoved, SessionPartChanged, StatusChanged
 from workspace.core.errors import NotFound, PermissionDenied, ValidationFailed
-from workspace.core.permissions import can_facilitate, can_plan_sessions, can_view_event
+from workspace.core.numbers import typed_number
+from workspace.core.permissions import can_check_in, can_facilitate, can_plan_sessions, can_view_event
 from workspace.core.uow import record, write_transaction
 from workspace.extensions import db
 from workspace.models import (
@@ -191,9 +193,7 @@ def add_agenda_item(actor: User, session_id: int, title: str, minutes: str, star
     """An agenda item at the end of a session's agenda (optionally with its start time, HH:MM local)."""
     session = planned_session(actor, session_id)
     name = _text(title, 200, "agenda_title", required=True)
-    minutes_text = minutes.strip()
-    if not re.fullmatch(r"[0-9]{1,3}", minutes_text) or not 0 <= int(minutes_text) <= 600:
-        raise ValidationFailed({"agenda_minutes": _("An agenda item lasts 0 to 600 minutes.")})
+    duration = typed_number(minutes, "agenda_minutes", _("An agenda item lasts 0 to 600 minutes."), 0, 600)
     start = _agenda_start(session, starts_at)
     event_id = session.event_id
     with write_transaction() as unit:
@@ -201,7 +201,7 @@ def add_agenda_item(actor: User, session_id: int, title: str, minutes: str, star
             db.session.scalar(sa.select(sa.func.max(AgendaItem.position)).where(AgendaItem.session_id == session_id))
             or 0
         ) + 1
-        item = AgendaItem(position=position, title=name, duration_minutes=int(minutes_text), starts_at=start)
+        item = AgendaItem(position=position, title=name, duration_minutes=duration, starts_at=start)
         _fresh(session_id).agenda_items.append(item)
         unit.record(EventSessionsChanged(event_id))
     return item
@@ -267,25 +267,27 @@ def _attendance_of(session_id: int, user_id: int) -> Attendance | None:
     )
 
 
-def join(user: User, session_id: int, explicit: bool = False) -> Attendance | None:
-    """Opening a live session records attendance (first time kept); check-in marks it explicit."""
+def check_in(user: User, session_id: int) -> Attendance:
+    """The "Hadir" button (a POST): recorded once. Opening a page records nothing: the berita acara
+    prints this list, and a link followed must not put anyone in it."""
     session = session_for_viewer(user, session_id)
+    if not can_check_in(user, session.event):
+        raise deactivated_agency_refusal(user, session.event) or PermissionDenied(
+            _("You do not have the right to open this page or do this.")
+        )
     if not session.is_live:
-        if explicit:
-            raise ValidationFailed({"": _("This session is not live.")})
-        return None
-    existing = _attendance_of(session_id, user.id)
-    if existing is not None and (existing.checked_in or not explicit):
-        return existing
-    with write_transaction() as unit:
+        raise ValidationFailed({"": _("This session is not live.")})
+    with write_transaction() as unit:  # a second press finds the first one's row and writes nothing
         attendance = _attendance_of(session_id, user.id)
         if attendance is None:
-            attendance = Attendance(user_id=user.id)
+            attendance = Attendance(user_id=user.id, checked_in=True)
             _fresh(session_id).attendances.append(attendance)
-        if explicit:
-            attendance.checked_in = True
-        unit.record(SessionPartChanged(session_id, "attendance"))
+            unit.record(SessionPartChanged(session_id, "attendance"))
     return attendance
+
+
+def join(user: User, session_id: int, explicit: bool = True) -> Attendance:
+    return check_in(user, session_id)  # the former name; every attendance is explicit now
 
 
 # ---- Breakouts ----------------------------------------------------------------------------------
@@ -433,13 +435,14 @@ def set_spotlight(actor: User, session_id: int, proposal_id: int | None, item_id
 
 def start_timer(actor: User, session_id: int, minutes: str, label: str) -> None:
     facilitated_session(actor, session_id)
-    if not re.fullmatch(r"[0-9]{1,4}", minutes.strip()) or not 1 <= int(minutes) <= MAX_TIMER_MINUTES:
-        raise ValidationFailed({"minutes": _("A timer runs 1 to %(max)d minutes.", max=MAX_TIMER_MINUTES)})
+    duration = typed_number(
+        minutes, "minutes", _("A timer runs 1 to %(max)d minutes.", max=MAX_TIMER_MINUTES), 1, MAX_TIMER_MINUTES
+    )
     text = _text(label, 200, "label")
     with write_transaction() as unit:
         session = _fresh(session_id)
         session.timer_label = text
-        session.timer_ends_at = utcnow() + timedelta(minutes=int(minutes))
+        session.timer_ends_at = utcnow() + timedelta(minutes=duration)
         unit.record(SessionPartChanged(session_id, "timer"))
 
 

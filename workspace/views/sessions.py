@@ -7,7 +7,6 @@ every screen. Service errors answer through the one error handler (views/errors.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,12 +16,14 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workspace.core.access import Loader, access
-from workspace.core.permissions import can_facilitate
+from workspace.core.numbers import form_id, form_ids, required_form_id, whole_number
+from workspace.core.permissions import can_check_in, can_facilitate
 from workspace.extensions import db
 from workspace.fragments import render
 from workspace.models import AgendaItem, Event, ProposalItem, Session, SessionStatus, User
 from workspace.queries.proposals import load_proposal_tree
 from workspace.queries.sessions import (
+    attendance_of,
     breakout_of,
     console_people,
     current_agreements,
@@ -58,25 +59,6 @@ planned_event = _loaded(facilitation.planned_event, "event_id", "event")
 planned_agenda_item = _loaded(facilitation.planned_agenda_item, "agenda_item_id", "agenda_item")
 
 
-def _is_id(value: str) -> bool:
-    """ASCII digits, at most 12 ("²".isdigit() is true, and int() of 5,000 digits raises)."""
-    return re.fullmatch(r"[0-9]{1,12}", value) is not None
-
-
-def _ids(values: list[str]) -> list[int]:
-    if any(not _is_id(v) for v in values):
-        abort(400)
-    return [int(v) for v in values]
-
-
-def _optional_id(value: str | None) -> int | None:
-    if not value:
-        return None
-    if not _is_id(value):
-        abort(400)
-    return int(value)
-
-
 def _done(session: Session) -> Response | tuple[str, int]:
     """An action went through: the broadcast updates every screen, this one included."""
     if not is_htmx():
@@ -99,6 +81,8 @@ def _room_context(session: Session) -> dict[str, Any]:
         "timer": timer_state(session),
         "spotlight_proposal": spotlight,
         "is_facilitator": can_facilitate(current_user, session.event),
+        "my_attendance": attendance_of(session, current_user.id),
+        "may_check_in": can_check_in(current_user, session.event),
     }
 
 
@@ -118,8 +102,7 @@ def room(session_id: int, session: Session) -> str | Response:
         breakout = breakout_of(current_user, session)
         if breakout is not None:  # a reconnecting participant lands in their breakout
             return redirect(url_for("sessions.room", session_id=breakout.id))
-    facilitation.join(_actor(), session_id)
-    db.session.expire_all()  # the page shows the room as stored now, this person's attendance too
+    # Opening the room records nothing: attendance is the "Hadir" button's POST (check_in below).
     if request.args.get("pindah"):
         flash(_("You are now in %(title)s.", title=session.title), "info")
     context = _room_context(session)
@@ -155,13 +138,19 @@ def spotlight(session_id: int, session: Session) -> str:
 # ---- Planning -------------------------------------------------------------------------------
 
 
+def _minutes(text: str) -> int:
+    """An agenda item's minutes as typed; -1 (refused by the service, 422) when not a number."""
+    number = whole_number(text.strip(), max_digits=4)
+    return -1 if number is None else number
+
+
 @blueprint.route("/rakor/<int:event_id>/sesi", methods=["POST"])
 @access("session-planner", load=planned_event)
 @login_required
 def create(event_id: int, event: Event) -> Response:
     titles = request.form.getlist("agenda_title")
     minutes = request.form.getlist("agenda_minutes")
-    agenda = [(t, int(m) if re.fullmatch(r"[0-9]{1,4}", m) else -1) for t, m in zip(titles, minutes, strict=False)]
+    agenda = [(t, _minutes(m)) for t, m in zip(titles, minutes, strict=False)]
     session = facilitation.create_session(_actor(), event, request.form.get("title", ""), agenda)
     return redirect(_back_to(url_for("sessions.room", session_id=session.id)))
 
@@ -205,9 +194,15 @@ def status(session_id: int, session: Session) -> Response | tuple[str, int]:
 @blueprint.route("/sesi/<int:session_id>/hadir", methods=["POST"])
 @access("event", load=viewed)
 @login_required
-def check_in(session_id: int, session: Session) -> Response | tuple[str, int]:
-    facilitation.join(_actor(), session_id, explicit=True)
-    return _done(session)
+def check_in(session_id: int, session: Session) -> Response | tuple[str, int, dict[str, str]]:
+    """The "Hadir" button: the person is recorded present (once); the button becomes the time
+    they were recorded, and the broadcast adds them to every screen's list of who is present."""
+    attendance = facilitation.check_in(_actor(), session_id)
+    if not is_htmx():
+        flash(_("You are recorded as present."), "info")
+        return redirect(url_for("sessions.room", session_id=session_id))
+    body = render_template("sessions/_check_in.html", session=session, my_attendance=attendance, may_check_in=True)
+    return body, 200, {"HX-Retarget": f"#session-{session_id}-check-in", "HX-Reswap": "outerHTML"}
 
 
 @blueprint.route("/sesi/<int:session_id>/kelompok", methods=["POST"])
@@ -216,8 +211,8 @@ def check_in(session_id: int, session: Session) -> Response | tuple[str, int]:
 def create_breakout(session_id: int, session: Session) -> Response | tuple[str, int]:
     plan = facilitation.BreakoutPlan(
         title=request.form.get("title", ""),
-        user_ids=_ids(request.form.getlist("people")),
-        proposal_ids=_ids(request.form.getlist("proposals")),
+        user_ids=form_ids(request.form.getlist("people")),
+        proposal_ids=form_ids(request.form.getlist("proposals")),
     )
     facilitation.create_breakout(_actor(), session_id, plan)
     return _done(session)
@@ -244,10 +239,8 @@ def end_breakouts(session_id: int, session: Session) -> Response | tuple[str, in
 @login_required
 def move_person(session_id: int, session: Session) -> Response | tuple[str, int]:
     """Move a person into a breakout of this plenary (`breakout`), at any time."""
-    user_id = _optional_id(request.form.get("user"))
-    breakout_id = _optional_id(request.form.get("breakout"))
-    if user_id is None or breakout_id is None:
-        abort(400)
+    user_id = required_form_id(request.form.get("user"))
+    breakout_id = required_form_id(request.form.get("breakout"))
     facilitation.move_person(_actor(), session_id, breakout_id, user_id)
     return _done(session)
 
@@ -257,7 +250,7 @@ def move_person(session_id: int, session: Session) -> Response | tuple[str, int]
 @login_required
 def lock(session_id: int, session: Session) -> Response | tuple[str, int]:
     locked = request.form.get("locked", "1") == "1"
-    proposal_id = _optional_id(request.form.get("proposal"))
+    proposal_id = form_id(request.form.get("proposal"))
     if proposal_id is None:
         facilitation.set_session_lock(_actor(), session_id, locked)
     else:
@@ -269,8 +262,8 @@ def lock(session_id: int, session: Session) -> Response | tuple[str, int]:
 @access("facilitator", load=facilitated)
 @login_required
 def set_spotlight(session_id: int, session: Session) -> Response | tuple[str, int]:
-    proposal_id = _optional_id(request.form.get("proposal"))
-    item_id = _optional_id(request.form.get("item"))
+    proposal_id = form_id(request.form.get("proposal"))
+    item_id = form_id(request.form.get("item"))
     if item_id is not None and proposal_id is None:
         # One item chosen: its proposal is the one in the spotlight.
         item = db.session.get(ProposalItem, item_id)
@@ -303,9 +296,7 @@ def announcement(session_id: int, session: Session) -> Response | tuple[str, int
 @access("facilitator", load=facilitated)
 @login_required
 def agreement(session_id: int, session: Session) -> Response | tuple[str, int]:
-    proposal_id = _optional_id(request.form.get("proposal"))
-    if proposal_id is None:
-        abort(400)
+    proposal_id = required_form_id(request.form.get("proposal"))
     decision, note = request.form.get("decision", ""), request.form.get("note", "")[:4000]
     facilitation.record_agreement(_actor(), session_id, proposal_id, decision, note)
     return _done(session)
