@@ -45,8 +45,15 @@ FIELDS = sorted(
         "value", "verdict", "username", "password",
     }
 )
+# Numbers a page never sends (issue 16's penetration test): other scripts' digits, 23 to 5,000
+# digits, signs and spaces. Each must be a 4xx with a message (404 in a path), never a 500.
+HOSTILE_NUMBERS = [
+    "²", "٣", "５", "𝟙", "१२", "１２３", "9" * 23, "1" + "0" * 24, "9" * 4301, "9" * 5000,
+    "-1", "+1", " 1", "1 ", "1 2", "0",
+]
+HOSTILE += HOSTILE_NUMBERS
 # Ids of objects of the world, and ids of nothing.
-ID_VALUES = ["1", "2", "3", "4", "5", "999999", "0", "-1", "1.5", "1e3", "０", "9" * 40]
+ID_VALUES = ["1", "2", "3", "4", "5", "999999", "0", "-1", "1.5", "1e3", "０", "9" * 40] + HOSTILE_NUMBERS
 
 # Values that fit the world, so that some examples get past validation and are accepted.
 PLAUSIBLE = ["4", "Sajingan", "Laporan", "target", "location", "budget", "Jumlah Laporan", "APBD", "30", "1"]
@@ -97,11 +104,14 @@ def post_routes(app: Flask) -> list[str]:
     return [endpoint for endpoint, method, _rule in routes(app) if method == "POST" and endpoint != "auth.logout"]
 
 
-def _all_post_endpoints() -> list[str]:
+def _collection_app() -> Flask:
     from workspace import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
-    return post_routes(app)
+    return create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+
+
+def _all_post_endpoints() -> list[str]:
+    return post_routes(_collection_app())
 
 
 STATUSES: dict[str, list[int]] = {}
@@ -203,3 +213,104 @@ def test_hostile_socket_payloads_get_an_answer_and_change_nothing(
     with loose_app.app_context():
         assert everything() == before
     client.disconnect()
+
+
+# ---- Numbers in paths, queries and forms (issue 16, item 6) -----------------------------------
+
+# The query-string names the views read (a number in some, text in others: none may break).
+QUERY_NAMES = [
+    "agency", "parent", "sesi", "item", "arah", "baris", "wilayah", "q", "status", "program", "kind", "field", "kode",
+    "pindah", "next",
+]
+# The form fields that carry an id or a number.
+NUMBER_FIELDS = {
+    "agency", "agenda_minutes", "breakout", "catalog_entry", "item", "minutes", "parent", "people", "proposal",
+    "proposals", "revision", "user",
+}
+PATH_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def path_with(rule: str, values: dict[str, object], hostile: str, target: str) -> str:
+    """The rule's path with the world's values, and `hostile` (URL-quoted) in place of `target`."""
+    from urllib.parse import quote
+
+    def argument(match: re.Match[str]) -> str:
+        return quote(hostile, safe="") if match.group(2) == target else str(values[match.group(2)])
+
+    return PATH_ARGUMENT.sub(argument, rule)
+
+
+def _signed_in(app: Flask, ids: Ids, endpoint: str) -> tuple:
+    actor = actor_for(app.view_functions[endpoint].access_rule)
+    client = app.test_client()
+    login(client, ids.usernames[actor])
+    return client, {"X-CSRFToken": csrf_token_of(client, "/"), "HX-Request": "true"}
+
+
+@pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+def test_hostile_numbers_in_paths_are_404_and_change_nothing(loose_app: Flask, fuzz_world: Ids) -> None:
+    with loose_app.app_context():
+        before = everything()
+    tried = 0
+    for endpoint, method, rule in routes(loose_app):
+        if endpoint == "auth.logout":
+            continue
+        client, headers = _signed_in(loose_app, fuzz_world, endpoint)
+        for target in re.findall(r"<int:(\w+)>", rule):
+            for hostile in HOSTILE_NUMBERS:
+                path = path_with(rule, fuzz_world.values, hostile, target)
+                response = client.open(path, method=method, headers=headers, data={})
+                assert response.status_code == 404, (method, path[:120], response.status_code)
+                assert response.get_data(as_text=True).strip(), path[:120]
+                tried += 1
+    assert tried > 500
+    with loose_app.app_context():
+        assert everything() == before
+
+
+@pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+def test_hostile_numbers_in_queries_never_break_a_page(loose_app: Flask, fuzz_world: Ids) -> None:
+    with loose_app.app_context():
+        before = everything()
+    for endpoint, method, _rule in routes(loose_app):
+        if method != "GET":
+            continue
+        client, headers = _signed_in(loose_app, fuzz_world, endpoint)
+        url = url_of(loose_app, endpoint, fuzz_world.values)
+        # Every hostile number in all the names at once, then each name alone (an earlier name's
+        # 400 must not hide a later one's 500).
+        queries = [dict.fromkeys(QUERY_NAMES, hostile) for hostile in HOSTILE_NUMBERS]
+        queries += [{name: hostile} for name in QUERY_NAMES for hostile in ("٣", "9" * 5000)]
+        for query in queries:
+            response = client.get(url, query_string=query, headers=headers)
+            assert response.status_code < 500, (endpoint, str(query)[:60], response.status_code)
+            if response.status_code >= 400:
+                assert response.get_data(as_text=True).strip(), (endpoint, str(query)[:60])
+    with loose_app.app_context():
+        assert everything() == before
+
+
+def _post_endpoints_reading_numbers() -> list[str]:
+    app = _collection_app()
+    return [endpoint for endpoint in post_routes(app) if NUMBER_FIELDS & set(fields_read_by(app, endpoint))]
+
+
+@pytest.mark.parametrize("databases", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("endpoint", _post_endpoints_reading_numbers())
+def test_hostile_numbers_in_number_fields_are_refused_and_change_nothing(
+    loose_app: Flask, fuzz_world: Ids, endpoint: str
+) -> None:
+    fields = [name for name in fields_read_by(loose_app, endpoint) if name in NUMBER_FIELDS]
+    loose_app.config["COMMENT_RATE_LIMIT"] = "100000 per minute"
+    client, headers = _signed_in(loose_app, fuzz_world, endpoint)
+    url = url_of(loose_app, endpoint, fuzz_world.values)
+    for field in fields:
+        for hostile in HOSTILE_NUMBERS:
+            with loose_app.app_context():
+                before = everything()
+            response = client.post(url, data={field: hostile}, headers=headers)
+            assert response.status_code < 500, (endpoint, field, hostile[:30], response.status_code)
+            if response.status_code >= 400:
+                assert response.get_data(as_text=True).strip(), (endpoint, field)
+                with loose_app.app_context():
+                    assert everything() == before, (endpoint, field, hostile[:30])

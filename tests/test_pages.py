@@ -104,10 +104,19 @@ def test_proposal_list_as_htmx_fragment(world: World, login_as: Callable) -> Non
     assert "<html" not in body
 
 
-@pytest.mark.parametrize("bad_filter", ["agency=abc", "status=hacked", "program=" + "9" * 500, "agency=-1"])
-def test_bad_filters_are_ignored_not_errors(world: World, login_as: Callable, bad_filter: str) -> None:
+@pytest.mark.parametrize("bad_filter", ["status=hacked", "program=" + "9" * 500, "program=abc"])
+def test_unknown_text_filters_are_ignored_not_errors(world: World, login_as: Callable, bad_filter: str) -> None:
     response = login_as(world.organiser).get(f"/rakor/{world.event.id}/usulan?{bad_filter}")
     assert response.status_code == 200
+
+
+# Issue 16, item 6: an id in the query string goes through the one number converter; a malformed
+# one is a 400 that says what is wrong (no page sends it: the filter is a select of agencies).
+@pytest.mark.parametrize("bad_filter", ["agency=abc", "agency=-1", "agency=²", "agency=" + "9" * 23])
+def test_malformed_agency_filter_is_400_with_its_message(world: World, login_as: Callable, bad_filter: str) -> None:
+    response = login_as(world.organiser).get(f"/rakor/{world.event.id}/usulan?{bad_filter}")
+    assert response.status_code == 400
+    assert "Alamat ini memuat angka yang tidak sah" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

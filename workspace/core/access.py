@@ -40,7 +40,7 @@ ACCESS_RULES: dict[str, str] = {
     "review-desk": "the event's reviewers and organisers",
     "exporter": "organisers, facilitators and reviewers of the event",
     "proposal-exporter": "organisers, facilitators and reviewers, and the participants of the proposal's agency",
-    "platform-admin": "platform administrators (new events, the shared nomenclature); granted on the command line",
+    "platform-admin": "platform administrators (new events, the shared nomenclature)",
 }
 
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])

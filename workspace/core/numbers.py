@@ -129,7 +129,7 @@ class DatabaseIdConverter(BaseConverter):
     """`<int:…>` in routes: 1 to 16 ASCII digits, no larger than a database id can be. Anything
     else (Unicode digits, 25 or 5,000 digits, a sign) does not match the route: 404."""
 
-    regex = r"[0-9]{1,16}"
+    regex = r"[1-9][0-9]{0,15}"  # no leading zero: "0" and "007" match no route (404, never 405)
     weight = 50
     part_isolating = True
 
