@@ -1,6 +1,6 @@
-"""Issue 16, item 4 (first part): a CSV text cell cannot start a formula at its start nor after any
-separator a spreadsheet might split on, and the import reads our own guarded cells back exactly.
-(Opening the CSV in LibreOffice with "," and ";" is still to be tested.)"""
+"""Issue 16, item 4: a CSV text cell cannot start a formula at its start nor after any separator a
+spreadsheet might split on, and the import reads our own guarded cells back exactly. The file opened
+in LibreOffice with "," and with ";" is tested in test_csv_in_libreoffice."""
 
 from __future__ import annotations
 
