@@ -92,6 +92,7 @@ def test_exported_csv_opens_in_libreoffice_without_any_formula(
         assert formulas == [], (separator, formulas)
         # The hostile text is there, as text: the file was read, not emptied.
         text = " ".join(str(value) for _kind, value in cells)
-        assert "HYPERLINK" in text and "SUM(1+1)" in text and "cmd|" in text and "SUM(2+2)" in text, (separator, text[:300])
+        for piece in ("HYPERLINK", "SUM(1+1)", "cmd|", "SUM(2+2)"):
+            assert piece in text, (separator, piece, text[:300])
         # The control: the same rows unguarded do run as formulas in LibreOffice.
         assert any(kind == "f" for kind, _value in _cells(unguarded_xlsx)), separator

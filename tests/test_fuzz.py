@@ -53,7 +53,7 @@ HOSTILE_NUMBERS = [
 ]
 HOSTILE += HOSTILE_NUMBERS
 # Ids of objects of the world, and ids of nothing.
-ID_VALUES = ["1", "2", "3", "4", "5", "999999", "0", "-1", "1.5", "1e3", "０", "9" * 40] + HOSTILE_NUMBERS
+ID_VALUES = ["1", "2", "3", "4", "5", "999999", "0", "-1", "1.5", "1e3", "０", "9" * 40, *HOSTILE_NUMBERS]
 
 # Values that fit the world, so that some examples get past validation and are accepted.
 PLAUSIBLE = ["4", "Sajingan", "Laporan", "target", "location", "budget", "Jumlah Laporan", "APBD", "30", "1"]
