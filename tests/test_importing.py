@@ -663,14 +663,14 @@ def test_a_long_agreement_note_is_printed_in_full_after_the_pdf_table(
     from pypdf import PdfReader
 
     from workspace.models import Session as MeetingSession
-    from workspace.services import facilitation
+    from workspace.services import agreements
 
     event = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_EVENT_SLUG))
     facilitator = db.session.scalar(sa.select(User).where(User.username == "fasilitator"))
     plenary = db.session.scalar(sa.select(MeetingSession).where(MeetingSession.event_id == event.id))
     proposal = event.proposals[0]
     note = "Catatan panjang tentang indikator. " * 57  # about 2,000 characters, the longest allowed
-    facilitation.record_agreement(facilitator, plenary.id, proposal.id, "agreed_with_notes", note[:2000])
+    agreements.record_agreement(facilitator, plenary.id, proposal.id, "agreed_with_notes", note[:2000])
     response = login_as(facilitator, DEMO_PASSWORD).get(f"/rakor/{event.id}/berita-acara.pdf?sesi={plenary.id}")
     assert response.status_code == 200
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages))

@@ -28,7 +28,7 @@ from workspace.models import (
     Role,
     User,
 )
-from workspace.services import facilitation
+from workspace.services import agreements, facilitation
 
 MILLION = 1_000_000
 
@@ -318,8 +318,8 @@ def _meeting(sync: SyncWorld) -> object:
     facilitation.set_status(sync.facilitator, plenary.id, facilitation.SessionStatus.LIVE)
     for person in (sync.participant, sync.other_participant, sync.facilitator):
         facilitation.join(person, plenary.id, explicit=True)
-    facilitation.record_agreement(sync.facilitator, plenary.id, sync.sambas.id, "agreed", "")
-    facilitation.record_agreement(
+    agreements.record_agreement(sync.facilitator, plenary.id, sync.sambas.id, "agreed", "")
+    agreements.record_agreement(
         sync.facilitator, plenary.id, sync.singkawang.id, "agreed_with_notes", "Indikator kegiatan lokal diperjelas"
     )
     return plenary

@@ -6,6 +6,19 @@ import re
 
 _GROUP_SEPARATOR = "."
 
+# Indonesia's three time zones by their everyday names, for times printed with their zone.
+ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+def zone_name(zone: str) -> str:
+    """`Asia/Pontianak` → `WIB`; another zone by its own name."""
+    return ZONE_NAMES.get(zone, zone)
+
 
 def format_rupiah(amount: int | None) -> str:
     """`1250000000` → `Rp 1.250.000.000` (Indonesian grouping, no decimals; rupiah are whole)."""

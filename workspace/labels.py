@@ -86,6 +86,13 @@ ITEM_FIELD = {
     "directions": _l("Presidential directions"),
 }
 
+# What an agreement's snapshot compares, field by field (queries/agreements.snapshot_differences).
+CHANGED_FIELD = {
+    **ITEM_FIELD,
+    "parent": _l("Place in the tree"),
+    "outside_catalog": _l("Outside the nomenclature"),
+}
+
 SUGGESTION_STATUS = {
     SuggestionStatus.OPEN: _l("Suggestion"),
     SuggestionStatus.ACCEPTED: _l("Suggestion accepted"),

@@ -541,6 +541,12 @@
     if (body.dataset.phaseChanged) { notice(body.dataset.phaseChanged, "info"); }
   });
 
+  // A proposal's status badge (an agreement recorded, an agreed proposal changed since): every page
+  // of the event that shows the badge swaps it (lists, the console, the session room).
+  socket.on("event:proposal-changed", function (message) {
+    Object.keys(message.fragments || {}).forEach(function (id) { replaceById(id, message.fragments[id]); });
+  });
+
   // The facilitator moved this person (breakouts started, moved, ended): go there.
   socket.on("session:moved", function (message) {
     notice(message.message, "info");
@@ -572,6 +578,11 @@
           var note = document.getElementById("matrix-live-note");
           if (note) { note.hidden = false; }
         });
+      // The cell detail open beside the matrix (its items and their statuses) follows too.
+      var detail = document.getElementById("cell-items");
+      if (detail && detail.dataset.refreshUrl) {
+        htmx.ajax("GET", detail.dataset.refreshUrl, {target: detail, swap: "outerHTML"});
+      }
     };
     var scheduleRefresh = function () {
       if (refreshTimer) { clearTimeout(refreshTimer); }

@@ -31,11 +31,13 @@ from workspace.models import (
     ItemLevel,
     Membership,
     Proposal,
+    ProposalItem,
     Role,
     Session,
     SessionKind,
     User,
 )
+from workspace.queries.agreements import SnapshotTotals, state_of
 
 # Characters of an agreement note shown in the PDF's table; longer notes follow the table in full.
 NOTE_IN_TABLE = 300
@@ -51,6 +53,9 @@ class AttendanceLine:
 
 @dataclass(frozen=True)
 class ProposalLine:
+    """One proposal in the berita acara: its agreement and, where one stands, the sub kegiatan and
+    budget as agreed (the snapshot), never as edited since."""
+
     agency: str
     subkegiatan_count: int
     budget: int
@@ -58,10 +63,23 @@ class ProposalLine:
     decision_label: str
     note: str
     session_title: str
+    # Where it was agreed when that is a breakout of the plenary this document covers.
+    breakout_title: str = ""
+    changed_since: bool = False
 
     @property
     def budget_text(self) -> str:
         return format_rupiah(self.budget)
+
+    @property
+    def remarks(self) -> list[str]:
+        """The note column: where it was agreed (a breakout), the note, a change since."""
+        lines = [_("Agreed in %(session)s", session=self.breakout_title)] if self.breakout_title else []
+        if self.note:
+            lines.append(self.note)
+        if self.changed_since:
+            lines.append(_("The proposal changed after this agreement; this document shows what was agreed."))
+        return lines
 
 
 @dataclass(frozen=True)
@@ -100,23 +118,29 @@ class Minutes:
         return f"berita-acara-{self.event.slug}-{scope}.pdf"
 
 
+def _scope_sessions(session: Session) -> list[Session]:
+    """A plenary's berita acara consolidates its breakouts: the plenary and each of them."""
+    return [session, *session.breakouts] if session.kind is SessionKind.PLENARY else [session]
+
+
 def _proposals_in_scope(event: Event, session: Session | None) -> list[Proposal]:
     query = (
         sa.select(Proposal)
         .join(Agency, Agency.id == Proposal.agency_id)
         .where(Proposal.event_id == event.id)
-        .options(selectinload(Proposal.agency), selectinload(Proposal.items))
+        .options(selectinload(Proposal.agency), selectinload(Proposal.items).selectinload(ProposalItem.directions))
         .order_by(Agency.region_code, Agency.kind, Agency.name)
     )
     proposals = list(db.session.scalars(query))
     if session is not None and (session.proposals or session.kind is SessionKind.BREAKOUT):
-        held = {p.id for p in session.proposals}
+        held = {p.id for part in _scope_sessions(session) for p in part.proposals}
         proposals = [p for p in proposals if p.id in held]
     return proposals
 
 
 def _current_agreements(event: Event, session: Session | None) -> dict[int, Agreement]:
-    """The agreement that stands for each proposal: in this session, or the latest in the event."""
+    """The agreement that stands for each proposal: the latest in this session (a plenary's breakouts
+    included), or the latest in the event."""
     query = (
         sa.select(Agreement)
         .join(Session, Session.id == Agreement.session_id)
@@ -125,7 +149,7 @@ def _current_agreements(event: Event, session: Session | None) -> dict[int, Agre
         .order_by(Agreement.recorded_at, Agreement.id)
     )
     if session is not None:
-        query = query.where(Agreement.session_id == session.id)
+        query = query.where(Agreement.session_id.in_([part.id for part in _scope_sessions(session)]))
     return {agreement.proposal_id: agreement for agreement in db.session.scalars(query)}
 
 
@@ -184,17 +208,38 @@ def _dates(event: Event, session: Session | None) -> str:
     return f"{format_date(event.starts_on, 'full')} – {format_date(event.ends_on, 'full')}"
 
 
-def _proposal_line(proposal: Proposal, agreement: Agreement | None, not_discussed: str) -> ProposalLine:
-    """One proposal's row: its sub kegiatan, their budget, and the agreement that stands (if any)."""
-    subs = [i for i in proposal.items if i.level is ItemLevel.SUBKEGIATAN]
+def _proposal_line(
+    proposal: Proposal, agreement: Agreement | None, not_discussed: str, session: Session | None
+) -> ProposalLine:
+    """One proposal's row: the agreement that stands (if any) with the sub kegiatan and budget it
+    froze; without an agreement (or one recorded before snapshots), the proposal as it is."""
+    if agreement is None:
+        subs = [i for i in proposal.items if i.level is ItemLevel.SUBKEGIATAN]
+        return ProposalLine(
+            agency=proposal.agency.name,
+            subkegiatan_count=len(subs),
+            budget=sum(i.budget or 0 for i in subs),
+            decision=None,
+            decision_label=not_discussed,
+            note="",
+            session_title="",
+        )
+    state = state_of(agreement, proposal)
+    totals = state.agreed_totals
+    if totals is None:
+        subs = [i for i in proposal.items if i.level is ItemLevel.SUBKEGIATAN]
+        totals = SnapshotTotals(len(subs), sum(i.budget or 0 for i in subs))
+    in_breakout = session is not None and agreement.session_id != session.id
     return ProposalLine(
         agency=proposal.agency.name,
-        subkegiatan_count=len(subs),
-        budget=sum(i.budget or 0 for i in subs),
-        decision=agreement.decision if agreement else None,
-        decision_label=str(labels.AGREEMENT_DECISION[agreement.decision]) if agreement else not_discussed,
-        note=agreement.note if agreement else "",
-        session_title=agreement.session.title if agreement else "",
+        subkegiatan_count=totals.subkegiatan_count,
+        budget=totals.budget,
+        decision=agreement.decision,
+        decision_label=str(labels.AGREEMENT_DECISION[agreement.decision]),
+        note=agreement.note,
+        session_title=agreement.session.title,
+        breakout_title=agreement.session.title if in_breakout else "",
+        changed_since=state.changed,
     )
 
 
@@ -215,7 +260,7 @@ def build_minutes(event: Event, session: Session | None = None) -> Minutes:
     proposals = _proposals_in_scope(event, session)
     agreements = _current_agreements(event, session)
     not_discussed = _("Not yet discussed")
-    lines = [_proposal_line(proposal, agreements.get(proposal.id), not_discussed) for proposal in proposals]
+    lines = [_proposal_line(proposal, agreements.get(proposal.id), not_discussed, session) for proposal in proposals]
     counts = Counter(line.decision_label for line in lines)
     place = ", ".join(part for part in (event.venue, event.city) if part)
     dates = _dates(event, session)
@@ -326,7 +371,7 @@ def _write_agreements_table(pdf: FPDF, minutes: Minutes) -> list[tuple[int, str,
     ) as table:
         table.row([_("No."), _("Agency"), _("Sub-activities"), _("Indicative budget"), _("Agreement"), _("Note")])
         for number, line in enumerate(minutes.proposals, start=1):
-            note = line.note
+            note = "\n".join(line.remarks)
             if len(note) > NOTE_IN_TABLE:
                 long_notes.append((number, line.agency, note))
                 note = note[:NOTE_IN_TABLE].rstrip() + "… " + _("(full note below, no. %(number)d)", number=number)

@@ -105,6 +105,12 @@ def status_badge(memo: Memo, proposal_id: int) -> str | None:
     return None if proposal is None else render_template("proposals/_status_badge.html", proposal=proposal)
 
 
+@fragment("proposal-{proposal_id}-agreement")
+def agreement_panel(memo: Memo, proposal_id: int) -> str | None:
+    proposal = _proposal(memo, proposal_id)
+    return None if proposal is None else render_template("proposals/_agreement.html", proposal=proposal)
+
+
 @fragment("proposal-{proposal_id}-review")
 def review_banner(memo: Memo, proposal_id: int) -> str | None:
     proposal = _proposal(memo, proposal_id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -135,7 +135,12 @@ class Attendance(Model):
 
 
 class Agreement(Model):
-    """A kesepakatan on a proposal in a session. Re-recording adds a row; the latest is current."""
+    """A kesepakatan on a proposal in a session. Re-recording adds a row; the latest is current.
+
+    `snapshot` freezes the proposal as agreed (queries/agreements.proposal_snapshot: every item
+    with its codes, indicators, targets, budgets and tags), `at_revision` its revision: the berita
+    acara prints the snapshot, and later edits show as changes since the agreement. Rows recorded
+    before snapshots existed have neither."""
 
     __tablename__ = "agreement"
 
@@ -147,6 +152,8 @@ class Agreement(Model):
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     superseded_at: Mapped[datetime | None]
+    at_revision: Mapped[int | None]
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
     recorded_by: Mapped[User] = relationship()
     session: Mapped[Session] = relationship()

@@ -37,8 +37,13 @@ def attendance_of(session: Session, user_id: int) -> Attendance | None:
 
 
 def current_agreements(session: Session) -> dict[int, Agreement]:
+    """The agreement standing for each proposal in the session: a plenary's include those of its
+    breakouts (the latest recorded stands), so what a breakout agreed shows in the plenary."""
+    session_ids = [session.id] + ([b.id for b in session.breakouts] if session.kind is SessionKind.PLENARY else [])
     rows = db.session.scalars(
-        sa.select(Agreement).where(Agreement.session_id == session.id, Agreement.superseded_at.is_(None))
+        sa.select(Agreement)
+        .where(Agreement.session_id.in_(session_ids), Agreement.superseded_at.is_(None))
+        .order_by(Agreement.recorded_at, Agreement.id)
     )
     return {agreement.proposal_id: agreement for agreement in rows}
 

@@ -42,6 +42,7 @@ from workspace.extensions import db, socketio
 from workspace.fragments import Memo, render
 from workspace.fragments.cache import people_changed
 from workspace.models import Comment, Event, Proposal, ProposalItem, Session, User
+from workspace.queries.agreements import has_standing_agreement
 from workspace.queries.comments import unread_counts
 from workspace.queries.sessions import timer_state
 from workspace.realtime import connections
@@ -138,10 +139,31 @@ def proposal_changed(
     )
 
 
-# The event's heavy views (matrix, national directions) re-fetch themselves, debounced.
+def _agreement_fragments(change: ProposalChange) -> list[str]:
+    """Where an agreement stands, a change of content shows on the proposal's status badge ("changed
+    since the agreement") and in its agreement panel (agreed against now)."""
+    if not has_standing_agreement(change.proposal_id):
+        return []
+    return [f"proposal-{change.proposal_id}-status", f"proposal-{change.proposal_id}-agreement"]
+
+
+def _event_status_fragments(change: Change) -> list[str]:
+    """The status badge travels to every page of the event (lists, the console, the room) when the
+    status changed, or when an agreed proposal's content did."""
+    proposal_id = getattr(change, "proposal_id", None)
+    if proposal_id is None:
+        return []
+    if isinstance(change, StatusChanged) or has_standing_agreement(proposal_id):
+        return [f"proposal-{proposal_id}-status"]
+    return []
+
+
+# The event's heavy views (matrix, national directions) re-fetch themselves, debounced; every page
+# of the event swaps the status badges it shows.
 EVENT_SIGNAL = Route(
     "event:proposal-changed",
     lambda c: [event_room(c.event_id)],
+    _event_status_fragments,
     data=lambda c: {"proposal_id": getattr(c, "proposal_id", None), "revision": getattr(c, "revision", None)},
 )
 
@@ -202,13 +224,14 @@ def _end_sign_ins(change: SignInsEnded) -> None:
 PUBLISH: dict[type[Change], tuple[Row, ...]] = {
     ItemChanged: (
         proposal_changed(
-            _item_fragments, change=lambda c: {"item_ids": [c.item_id], "field": c.field, "structure": False}
+            lambda c: [*_item_fragments(c), *_agreement_fragments(c)],
+            change=lambda c: {"item_ids": [c.item_id], "field": c.field, "structure": False},
         ),
         EVENT_SIGNAL,
     ),
     TreeChanged: (
         proposal_changed(
-            lambda c: [f"proposal-{c.proposal_id}-tree"],
+            lambda c: [f"proposal-{c.proposal_id}-tree", *_agreement_fragments(c)],
             change=lambda c: {"item_ids": list(c.item_ids), "structure": True},
         ),
         EVENT_SIGNAL,
@@ -228,7 +251,10 @@ PUBLISH: dict[type[Change], tuple[Row, ...]] = {
             ]
         ),
     ),
-    StatusChanged: (proposal_changed(lambda c: [f"proposal-{c.proposal_id}-status"]), EVENT_SIGNAL),
+    StatusChanged: (
+        proposal_changed(lambda c: [f"proposal-{c.proposal_id}-status", f"proposal-{c.proposal_id}-agreement"]),
+        EVENT_SIGNAL,
+    ),
     ReviewChanged: (
         proposal_changed(lambda c: [f"proposal-{c.proposal_id}-review", f"proposal-{c.proposal_id}-status"]),
     ),

@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from workspace.core.access import deactivated_agency_refusal
-from workspace.core.changes import EventSessionsChanged, LockChanged, PersonMoved, SessionPartChanged, StatusChanged
+from workspace.core.changes import EventSessionsChanged, LockChanged, PersonMoved, SessionPartChanged
 from workspace.core.errors import NotFound, PermissionDenied, ValidationFailed
 from workspace.core.numbers import typed_number
 from workspace.core.permissions import can_check_in, can_facilitate, can_plan_sessions, can_view_event
@@ -27,14 +27,11 @@ from workspace.core.uow import record, write_transaction
 from workspace.extensions import db
 from workspace.models import (
     AgendaItem,
-    Agreement,
-    AgreementDecision,
     Attendance,
     Event,
     Membership,
     Proposal,
     ProposalItem,
-    ProposalStatus,
     Session,
     SessionKind,
     SessionStatus,
@@ -42,18 +39,12 @@ from workspace.models import (
 )
 from workspace.models.base import utcnow
 from workspace.queries.sessions import proposals_of
-from workspace.services.changes import bump_revision
 
-DECISION_STATUS = {
-    AgreementDecision.AGREED: ProposalStatus.AGREED,
-    AgreementDecision.AGREED_WITH_NOTES: ProposalStatus.AGREED_WITH_NOTES,
-    AgreementDecision.NOT_AGREED: ProposalStatus.NOT_AGREED,
-}
 MAX_TIMER_MINUTES = 8 * 60
 T = TypeVar("T")
 
 
-def _text(raw: str, limit: int, field: str, required: bool = False) -> str:
+def clean_text(raw: str, limit: int, field: str, required: bool = False) -> str:
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", raw.replace("\r\n", "\n")).strip()
     if required and not text:
         raise ValidationFailed({field: _("This field is required.")})
@@ -131,7 +122,7 @@ def _fresh(session_id: int) -> Session:
     return _found(next((row for row in rows if row.id == session_id), None))
 
 
-def _fresh_proposal(proposal_id: int) -> Proposal:
+def fresh_proposal(proposal_id: int) -> Proposal:
     return _found(db.session.get(Proposal, proposal_id, populate_existing=True))
 
 
@@ -152,10 +143,10 @@ def _locks_changed(session_id: int, proposals: list[Proposal]) -> None:
 
 def create_session(actor: User, event: Event, title: str, agenda: list[tuple[str, int]]) -> Session:
     _require_planner(actor, event)
-    name = _text(title, 200, "title", required=True)
+    name = clean_text(title, 200, "title", required=True)
     cleaned = []
     for agenda_title, minutes in agenda:
-        item_title = _text(agenda_title, 200, "agenda")
+        item_title = clean_text(agenda_title, 200, "agenda")
         if not item_title:
             continue
         if not 0 <= minutes <= 600:
@@ -192,7 +183,7 @@ def _agenda_start(session: Session, starts_at: str) -> datetime | None:
 def add_agenda_item(actor: User, session_id: int, title: str, minutes: str, starts_at: str = "") -> AgendaItem:
     """An agenda item at the end of a session's agenda (optionally with its start time, HH:MM local)."""
     session = planned_session(actor, session_id)
-    name = _text(title, 200, "agenda_title", required=True)
+    name = clean_text(title, 200, "agenda_title", required=True)
     duration = typed_number(minutes, "agenda_minutes", _("An agenda item lasts 0 to 600 minutes."), 0, 600)
     start = _agenda_start(session, starts_at)
     event_id = session.event_id
@@ -304,7 +295,7 @@ def create_breakout(actor: User, plenary_id: int, plan: BreakoutPlan) -> Session
     plenary = facilitated_session(actor, plenary_id)
     if plenary.kind is not SessionKind.PLENARY or not plenary.is_live:
         raise ValidationFailed({"": _("Breakouts are made from a live plenary.")})
-    title = _text(plan.title, 200, "title", required=True)
+    title = clean_text(plan.title, 200, "title", required=True)
     members = _event_people(plenary.event, plan.user_ids)
     proposals = _event_proposals(plenary.event, plan.proposal_ids)
     if not proposals:
@@ -390,7 +381,7 @@ def end_breakouts(actor: User, plenary_id: int) -> None:
 # ---- Locks, spotlight, timer, announcement -------------------------------------------------------
 
 
-def _proposal_of_event(session: Session, proposal_id: int | None) -> Proposal:
+def proposal_of_event(session: Session, proposal_id: int | None) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id) if proposal_id is not None else None
     if proposal is None or proposal.event_id != session.event_id:
         raise _missing()
@@ -399,9 +390,9 @@ def _proposal_of_event(session: Session, proposal_id: int | None) -> Proposal:
 
 def set_proposal_lock(actor: User, session_id: int, proposal_id: int, locked: bool) -> None:
     session = facilitated_session(actor, session_id)
-    _proposal_of_event(session, proposal_id)
+    proposal_of_event(session, proposal_id)
     with write_transaction():
-        proposal = _fresh_proposal(proposal_id)
+        proposal = fresh_proposal(proposal_id)
         proposal.locked = locked
         proposal.locked_by_id = actor.id if locked else None
         proposal.locked_at = utcnow() if locked else None
@@ -438,7 +429,7 @@ def start_timer(actor: User, session_id: int, minutes: str, label: str) -> None:
     duration = typed_number(
         minutes, "minutes", _("A timer runs 1 to %(max)d minutes.", max=MAX_TIMER_MINUTES), 1, MAX_TIMER_MINUTES
     )
-    text = _text(label, 200, "label")
+    text = clean_text(label, 200, "label")
     with write_transaction() as unit:
         session = _fresh(session_id)
         session.timer_label = text
@@ -457,43 +448,9 @@ def stop_timer(actor: User, session_id: int) -> None:
 
 def set_announcement(actor: User, session_id: int, text: str) -> None:
     facilitated_session(actor, session_id)
-    message = _text(text, 500, "announcement")
+    message = clean_text(text, 500, "announcement")
     with write_transaction() as unit:
         session = _fresh(session_id)
         session.announcement = message
         session.announcement_at = utcnow() if message else None
         unit.record(SessionPartChanged(session_id, "announcement"))
-
-
-# ---- Agreements ----------------------------------------------------------------------------------
-
-
-def record_agreement(actor: User, session_id: int, proposal_id: int, decision: str, note: str) -> Agreement:
-    """Sepakat / sepakat dengan catatan / belum sepakat (note required for the last two)."""
-    session = facilitated_session(actor, session_id)
-    proposal = _proposal_of_event(session, proposal_id)
-    if not session.holds(proposal):
-        raise ValidationFailed({"proposal": _("This proposal is not discussed in this session.")})
-    if decision not in AgreementDecision._value2member_map_:
-        raise ValidationFailed({"decision": _("Choose a decision.")})
-    kind = AgreementDecision(decision)
-    text = _text(note, 2000, "note", required=kind.requires_note)
-    event_id = proposal.event_id
-    with write_transaction() as unit:
-        revision = bump_revision(proposal_id)
-        for earlier in db.session.scalars(
-            sa.select(Agreement).where(
-                Agreement.session_id == session_id,
-                Agreement.proposal_id == proposal_id,
-                Agreement.superseded_at.is_(None),
-            )
-        ):
-            earlier.superseded_at = utcnow()
-        agreement = Agreement(
-            session_id=session_id, proposal_id=proposal_id, decision=kind, note=text, recorded_by_id=actor.id
-        )
-        db.session.add(agreement)
-        _fresh_proposal(proposal_id).status = DECISION_STATUS[kind]  # with the revision just bumped
-        unit.record(StatusChanged(proposal_id=proposal_id, event_id=event_id, revision=revision, actor_id=actor.id))
-        unit.record(SessionPartChanged(session_id, "agreements"))
-    return agreement

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from workspace import labels
 from workspace.core.item_fields import FIELDS
-from workspace.formatting import comment_html, format_number, format_rupiah
+from workspace.formatting import comment_html, format_number, format_rupiah, zone_name
+from workspace.queries.agreements import agreement_state
 from workspace.queries.comments import unread_counts
 
 
@@ -19,7 +20,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["comment_html"] = comment_html
+    app.jinja_env.filters["moment"] = moment
     app.jinja_env.globals["labels"] = labels
+    # The agreement standing for a proposal and what changed since (memoised per revision).
+    app.jinja_env.globals["agreement_state"] = agreement_state
     app.jinja_env.globals["field_text"] = lambda item, field: FIELDS[field].to_text(item)
     app.jinja_env.globals["field_display"] = (
         lambda field, text: FIELDS[field].display(text or "") if field in FIELDS else (text or "")
@@ -40,3 +44,10 @@ def unread_notifications_of_viewer() -> int:
     if not current_user.is_authenticated:
         return 0
     return unread_counts([current_user.id])[current_user.id]
+
+
+def moment(value: Any, pattern: str = "d MMM yyyy, HH.mm") -> str:
+    """A stored (UTC) time in the event's zone, with the zone's name: `2 Des 2026, 10.15 WIB`."""
+    if value is None:
+        return ""
+    return f"{format_datetime(value, pattern)} {zone_name(current_app.config['BABEL_DEFAULT_TIMEZONE'])}"

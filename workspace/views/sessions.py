@@ -31,7 +31,7 @@ from workspace.queries.sessions import (
     proposals_of,
     timer_state,
 )
-from workspace.services import facilitation
+from workspace.services import agreements, facilitation
 from workspace.views.auth import safe_next_url
 from workspace.views.replies import is_htmx
 
@@ -298,5 +298,5 @@ def announcement(session_id: int, session: Session) -> Response | tuple[str, int
 def agreement(session_id: int, session: Session) -> Response | tuple[str, int]:
     proposal_id = required_form_id(request.form.get("proposal"))
     decision, note = request.form.get("decision", ""), request.form.get("note", "")[:4000]
-    facilitation.record_agreement(_actor(), session_id, proposal_id, decision, note)
+    agreements.record_agreement(_actor(), session_id, proposal_id, decision, note)
     return _done(session)
