@@ -545,3 +545,31 @@ def test_what_changed_while_disconnected_is_in_the_next_session_join(loose_app: 
     proposals = fragments[f"session-{session_id}-proposals"]
     assert "Sepakat dengan catatan" in proposals and "Naik" in proposals
     again.disconnect()
+
+
+def test_moving_a_person_ends_their_presence_in_the_old_breakout(world: World, login_as: Callable) -> None:
+    # Issue 17, item 11: someone moved is no longer listed as present where they were.
+    plenary = make_session(world.event)
+    facilitator, participant = login_as(world.facilitator), login_as(world.participant)
+    for title, people in (("Kelompok A", [world.participant.id]), ("Kelompok B", [])):
+        plan = {"title": title, "people": people, "proposals": [world.proposal.id]}
+        htmx_post(facilitator, f"/sesi/{plenary.id}/kelompok", plan)
+    htmx_post(facilitator, f"/sesi/{plenary.id}/kelompok/mulai")
+    first, second = db.session.scalars(sa.select(Session).where(Session.parent_id == plenary.id).order_by(Session.id))
+    assert htmx_post(participant, f"/sesi/{first.id}/hadir").status_code == 200
+    name = world.participant.display_name
+    assert name in facilitator.get(f"/sesi/{first.id}").get_data(as_text=True)
+
+    response = htmx_post(
+        facilitator, f"/sesi/{plenary.id}/pindahkan", {"breakout": second.id, "user": world.participant.id}
+    )
+    assert response.status_code == 204
+    db.session.expire_all()
+    present = facilitator.get(f"/sesi/{first.id}").get_data(as_text=True)
+    section = present[present.index(f'id="session-{first.id}-attendance"') :]
+    section = section[: section.index("</section>")]
+    assert name not in section and "1 orang dipindahkan ke kelompok lain" in section
+    record = db.session.scalar(sa.select(Attendance).where(Attendance.session_id == first.id))
+    assert record is not None and record.left_at is not None  # the record of having been there stays
+    assert htmx_post(participant, f"/sesi/{second.id}/hadir").status_code == 200
+    assert name in facilitator.get(f"/sesi/{second.id}").get_data(as_text=True)

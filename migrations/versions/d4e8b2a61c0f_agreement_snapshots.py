@@ -1,4 +1,5 @@
-"""agreement snapshots: an agreement freezes the proposal as agreed, and its revision
+"""agreement snapshots: an agreement freezes the proposal as agreed, and its revision; an
+attendance ends when the person is moved to another breakout
 
 Revision ID: d4e8b2a61c0f
 Revises: c3f1a9d2e7b4
@@ -21,8 +22,14 @@ def upgrade():
         batch_op.add_column(sa.Column('at_revision', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('snapshot', sa.JSON(), nullable=True))
 
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('left_at', sa.DateTime(), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.drop_column('left_at')
+
     with op.batch_alter_table('agreement', schema=None) as batch_op:
         batch_op.drop_column('snapshot')
         batch_op.drop_column('at_revision')

@@ -119,7 +119,8 @@ class AgendaItem(Model):
 
 
 class Attendance(Model):
-    """Who was in a session, and since when (for the berita acara)."""
+    """Who was in a session, since when, and until when if they were moved elsewhere (for the
+    berita acara and the daftar hadir)."""
 
     __tablename__ = "attendance"
     __table_args__ = (sa.UniqueConstraint("session_id", "user_id"),)
@@ -129,6 +130,8 @@ class Attendance(Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     checked_in: Mapped[bool] = mapped_column(default=False)
+    # Moved to another breakout by the facilitator: no longer present here (the record stays).
+    left_at: Mapped[datetime | None]
 
     session: Mapped[Session] = relationship(back_populates="attendances")
     user: Mapped[User] = relationship()

@@ -274,6 +274,9 @@ def check_in(user: User, session_id: int) -> Attendance:
             attendance = Attendance(user_id=user.id, checked_in=True)
             _fresh(session_id).attendances.append(attendance)
             unit.record(SessionPartChanged(session_id, "attendance"))
+        elif attendance.left_at is not None:  # moved away, then back: present again
+            attendance.left_at = None
+            unit.record(SessionPartChanged(session_id, "attendance"))
     return attendance
 
 
@@ -331,11 +334,22 @@ def _event_proposals(event: Event, proposal_ids: list[int]) -> list[Proposal]:
 
 
 def _assign(plenary: Session, breakout: Session, people: list[User]) -> None:
-    """A person is in one breakout of a plenary at a time."""
+    """A person is in one breakout of a plenary at a time: taken out of another open breakout, they
+    are no longer present there either (their attendance there ends; the record stays)."""
+    moved = {person.id for person in people}
     for other in plenary.breakouts:
         if other.id != breakout.id and other.status is not SessionStatus.CLOSED:  # earlier rounds keep their record
             other.members = [m for m in other.members if m not in people]
+            _end_attendance(other, moved)
     breakout.members = list({m.id: m for m in [*breakout.members, *people]}.values())
+
+
+def _end_attendance(session: Session, user_ids: set[int]) -> None:
+    ended = [a for a in session.attendances if a.user_id in user_ids and a.left_at is None]
+    for attendance in ended:
+        attendance.left_at = utcnow()
+    if ended:
+        record(SessionPartChanged(session.id, "attendance"))
 
 
 def start_breakouts(actor: User, plenary_id: int) -> list[Session]:
