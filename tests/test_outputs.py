@@ -451,7 +451,9 @@ def test_event_export_has_a_summary_and_one_sheet_per_agency(
         sync.sambas.agency.name: 60 * MILLION,
         sync.singkawang.agency.name: 12 * MILLION,
     }
-    csv_text = login_as(sync.reviewer).get(f"/rakor/{sync.event.id}/ekspor.csv").data.decode("utf-8-sig")
+    csv_response = login_as(sync.reviewer).get(f"/rakor/{sync.event.id}/ekspor.csv")
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset, not two
+    csv_text = csv_response.data.decode("utf-8-sig")
     lines = csv_text.splitlines()
     assert lines[0].startswith("Perangkat Daerah;Kode;")
     sub_budgets = [int(line.split(";")[8]) for line in lines[1:] if ";Sub Kegiatan;" in line]

@@ -41,7 +41,7 @@ def proposal_for_viewer(proposal_id: int) -> Proposal:
 
 def download(content: bytes, media_type: str, filename: str) -> Response:
     """A file to save (an export, a PDF): never cached, named in UTF-8."""
-    response = Response(content, mimetype=media_type)
+    response = Response(content, content_type=media_type)  # as given: one charset, never two
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response.headers["Cache-Control"] = "no-store"
     return response
