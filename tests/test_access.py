@@ -43,6 +43,7 @@ ALLOWED: dict[str, set[str]] = {
     "organiser": {"organiser"},
     "facilitator": {"facilitator"},
     "session-planner": {"facilitator", "organiser"},
+    "document-keeper": {"facilitator", "organiser"},
     "reviewer": {"reviewer"},
     "review-desk": {"reviewer", "organiser"},
     "exporter": {"organiser", "facilitator", "reviewer"},
@@ -69,7 +70,7 @@ class Ids:
 
 
 def build_access_world() -> Ids:
-    from workspace.services import comments, editing
+    from workspace.services import comments, documents, editing
 
     world = build_world()
     world.event.phase = EventPhase.REVIEW
@@ -83,6 +84,7 @@ def build_access_world() -> Ids:
     comments.post_comment(world.participant, world.proposal.id, "Mohon dicek targetnya.")
     revision = db.session.scalar(sa.select(Revision).where(Revision.proposal_id == world.proposal.id))
     comment = db.session.scalar(sa.select(Comment).order_by(Comment.id.desc()))
+    final = documents.finalise_minutes(world.organiser, world.event.id, session.id, {"document_date": "2023-03-14"})
     values = {
         "event_id": world.event.id,
         "proposal_id": world.proposal.id,
@@ -92,9 +94,11 @@ def build_access_world() -> Ids:
         "session_id": session.id,
         "revision_id": revision.id,
         "kind": "csv",
+        "file_type": "pdf",
         "agency_id": world.other_agency.id,
         "user_id": world.other_participant.id,
         "agenda_item_id": agenda_item.id,
+        "document_id": final.id,
     }
     usernames = {actor: world.user(actor).username for actor in ACTORS if actor != "anonymous"}
     return Ids(usernames=usernames, values=values)

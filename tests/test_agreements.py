@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 
 from tests.conftest import htmx_post, login
 from tests.factories import World, make_session
-from workspace.exports.minutes import build_minutes, minutes_pdf
+from workspace.exports.minutes import build_minutes
+from workspace.exports.minutes_pdf import minutes_pdf
 from workspace.extensions import db, socketio
 from workspace.models import Agreement, ItemLevel, Proposal, ProposalItem, Session
 from workspace.queries.agreements import agreement_state, snapshot_totals

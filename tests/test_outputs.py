@@ -333,13 +333,13 @@ def test_berita_acara_print_view_and_pdf_carry_attendance_agreements_and_totals(
     html = client.get(f"/rakor/{sync.event.id}/berita-acara?sesi={plenary.id}").get_data(as_text=True)
     assert "BERITA ACARA KESEPAKATAN" in html
     for text in (
-        "Budi Peserta Sambas",
-        "Sari Peserta Singkawang",
+        "Rapat dihadiri oleh 3 orang dari 3 perangkat daerah",
         "Indikator kegiatan lokal diperjelas",
         "Sepakat dengan catatan",
         "Rp 222.000.000",
         "Rp 72.000.000",
-        "Kepala Kesbangpol Kabupaten Sambas",
+        "Perwakilan perangkat daerah",
+        "Mengetahui,",
     ):
         assert text in html, text
 
@@ -351,8 +351,8 @@ def test_berita_acara_print_view_and_pdf_carry_attendance_agreements_and_totals(
     flat = re.sub(r"\s+", " ", text)
     for expected in (
         "BERITA ACARA KESEPAKATAN",
-        "Budi Peserta Sambas",
-        "Sari Peserta Singkawang",
+        "DRAF — belum final",
+        "Rapat dihadiri oleh 3 orang",
         "Hendra Fasilitator",
         "Indikator kegiatan lokal diperjelas",
         "Rp 222.000.000",
@@ -367,16 +367,19 @@ def test_berita_acara_print_view_and_pdf_carry_attendance_agreements_and_totals(
 def test_berita_acara_of_the_whole_event_and_of_a_session_differ_in_scope(
     sync: SyncWorld, login_as: Callable[..., FlaskClient]
 ) -> None:
+    from workspace.exports.attendance_list import build_attendance_list
     from workspace.exports.minutes import build_minutes
 
     plenary = _meeting(sync)
     other = facilitation.create_session(sync.facilitator, sync.event, "Pleno Penutupan", [])
     facilitation.set_status(sync.facilitator, other.id, facilitation.SessionStatus.LIVE)
     facilitation.join(sync.reviewer, other.id, explicit=True)
-    session_minutes = build_minutes(sync.event, db.session.get(type(plenary), plenary.id))
+    session = db.session.get(type(plenary), plenary.id)
+    session_minutes = build_minutes(sync.event, session)
     event_minutes = build_minutes(sync.event)
-    assert [line.name for line in session_minutes.attendance].count("Dewi Peninjau") == 0
-    assert "Dewi Peninjau" in [line.name for line in event_minutes.attendance]
+    assert [line.name for line in build_attendance_list(sync.event, session, "WIB").lines].count("Dewi Peninjau") == 0
+    assert "Dewi Peninjau" in [line.name for line in build_attendance_list(sync.event, None, "WIB").lines]
+    assert "3 orang" in session_minutes.attendance_summary and "4 orang" in event_minutes.attendance_summary
     assert len(event_minutes.proposals) == 3
     assert event_minutes.total_budget == 222 * MILLION
     assert event_minutes.agreed_budget == 72 * MILLION  # Sambas 60 jt + Singkawang 12 jt

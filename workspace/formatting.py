@@ -77,3 +77,61 @@ def comment_html(text: str) -> str:
         position = end
     parts.append(str(escape(text[position:])))
     return Markup("".join(parts).replace("\n", "<br>\n"))
+
+
+# ---- Numbers in words, as an Indonesian official document spells its date --------------------
+
+_ID_UNITS = [
+    "nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan", "sepuluh", "sebelas",
+]  # fmt: skip
+_EN_UNITS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+]  # fmt: skip
+_EN_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def _indonesian_words(number: int) -> str:
+    if number < 12:
+        return _ID_UNITS[number]
+    if number < 20:
+        return f"{_ID_UNITS[number - 10]} belas"
+    if number < 100:
+        tens, rest = divmod(number, 10)
+        return f"{_ID_UNITS[tens]} puluh" + (f" {_ID_UNITS[rest]}" if rest else "")
+    for size, word, one in ((1000, "ribu", "seribu"), (100, "ratus", "seratus")):
+        if number >= size:
+            head, rest = divmod(number, size)
+            spoken = one if head == 1 else f"{_indonesian_words(head)} {word}"
+            return spoken + (f" {_indonesian_words(rest)}" if rest else "")
+    raise AssertionError(number)  # pragma: no cover
+
+
+def _english_words(number: int) -> str:
+    if number < 20:
+        return _EN_UNITS[number]
+    if number < 100:
+        tens, rest = divmod(number, 10)
+        return _EN_TENS[tens] + (f"-{_EN_UNITS[rest]}" if rest else "")
+    for size, word in ((1000, "thousand"), (100, "hundred")):
+        if number >= size:
+            head, rest = divmod(number, size)
+            return f"{_english_words(head)} {word}" + (f" {_english_words(rest)}" if rest else "")
+    raise AssertionError(number)  # pragma: no cover
+
+
+def spelled_number(number: int, language: str) -> str:
+    """`2023` → `dua ribu dua puluh tiga` (Indonesian) or `two thousand twenty-three` (English),
+    for 0 to 999,999: the day and year of a berita acara's "Pada hari ini …"."""
+    if not 0 <= number < 1_000_000:
+        raise ValueError(f"{number} is outside 0 to 999,999")
+    return _indonesian_words(number) if language == "id" else _english_words(number)
+
+
+def format_nip(nip: str) -> str:
+    """An 18-digit NIP as it is printed: `197501012000031002` → `19750101 200003 1 002` (birth date,
+    appointment month, sex, number); anything else as given."""
+    digits = nip.replace(" ", "")
+    if len(digits) == 18 and digits.isascii() and digits.isdigit():
+        return f"{digits[:8]} {digits[8:14]} {digits[14]} {digits[15:]}"
+    return nip

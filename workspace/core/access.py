@@ -36,6 +36,7 @@ ACCESS_RULES: dict[str, str] = {
     "organiser": "the event's organisers",
     "facilitator": "the event's facilitators",
     "session-planner": "the event's facilitators and organisers (sessions and their agenda)",
+    "document-keeper": "the event's organisers and facilitators (finalising and correcting its berita acara)",
     "reviewer": "the event's reviewers (verdicts: in the review phase)",
     "review-desk": "the event's reviewers and organisers",
     "exporter": "organisers, facilitators and reviewers of the event",
@@ -153,6 +154,7 @@ ENFORCERS: dict[str, Callable[[Any, Any], None]] = {
     "organiser": _on_event(permissions.can_manage_event),
     "facilitator": _on_event(permissions.can_facilitate),
     "session-planner": _on_event(permissions.can_plan_sessions),
+    "document-keeper": _on_event(permissions.can_keep_documents),
     "reviewer": _on_event(permissions.can_review),
     "review-desk": _on_event(
         lambda user, event: permissions.can_review(user, event) or permissions.can_manage_event(user, event)

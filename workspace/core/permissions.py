@@ -103,3 +103,8 @@ def can_export_proposal(user: Any, proposal: Proposal) -> bool:
 def can_plan_sessions(user: Any, event: Event) -> bool:
     """Sessions and their agenda: facilitators, and organisers preparing the event."""
     return can_facilitate(user, event) or can_manage_event(user, event)
+
+
+def can_keep_documents(user: Any, event: Event) -> bool:
+    """Finalise and correct the berita acara: the organisers and the facilitators who ran the room."""
+    return can_facilitate(user, event) or can_manage_event(user, event)

@@ -1,32 +1,34 @@
 """The berita acara kesepakatan: one document per session or for the whole event.
 
-`build_minutes()` gathers and formats everything once; the A4 print view (HTML template
-`outputs/minutes.html`) and the PDF (`minutes_pdf()`, fpdf2 with the DejaVu font vendored in
-`exports/fonts/`, so no system package is needed) both render that same `Minutes` object.
+`build_minutes()` gathers and formats everything once; the A4 print view (the fragment
+`outputs/_minutes_document.html`) and the PDF (`exports/minutes_pdf.py`, fpdf2 with the DejaVu font
+vendored in `exports/fonts/`) both render that same `Minutes` object. Without a number it is the
+draft, computed from the agreements as they stand; services/documents.py finalises it: numbered,
+dated, its bytes stored.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import format_date, format_datetime
+from flask import current_app, render_template
+from flask_babel import format_date, format_time, get_locale, to_user_timezone
 from flask_babel import gettext as _
-from fpdf import FPDF
-from fpdf.fonts import FontFace
 from sqlalchemy.orm import selectinload
 
 from workspace import labels
-from workspace.exports.pdf import SinergiPDF
+from workspace.exports.attendance_list import attendance_lines, attendance_sessions
+from workspace.exports.letterhead import Letterhead, letterhead_of
 from workspace.extensions import db
-from workspace.formatting import format_rupiah
+from workspace.formatting import format_nip, format_rupiah, spelled_number, zone_name
 from workspace.models import (
     Agency,
     Agreement,
     AgreementDecision,
-    Attendance,
+    DocumentSettings,
     Event,
     ItemLevel,
     Membership,
@@ -34,21 +36,14 @@ from workspace.models import (
     ProposalItem,
     Role,
     Session,
-    SessionKind,
     User,
 )
+from workspace.models.base import utcnow
 from workspace.queries.agreements import SnapshotTotals, state_of
+from workspace.queries.documents import document_settings
 
 # Characters of an agreement note shown in the PDF's table; longer notes follow the table in full.
 NOTE_IN_TABLE = 300
-
-
-@dataclass(frozen=True)
-class AttendanceLine:
-    name: str
-    position: str
-    agency: str
-    joined: str
 
 
 @dataclass(frozen=True)
@@ -84,9 +79,33 @@ class ProposalLine:
 
 @dataclass(frozen=True)
 class Signatory:
+    """A signature block: "Fasilitator," then the jabatan, room to sign, the name, rank and NIP;
+    what is not known yet is a dotted line to write on."""
+
     role: str
+    position: str
     name: str
-    detail: str
+    nip: str
+    rank: str = ""
+
+    @property
+    def name_line(self) -> str:
+        return self.name or "(" + "." * 40 + ")"
+
+    @property
+    def nip_line(self) -> str:
+        return f"{_('NIP.')} {format_nip(self.nip) if self.nip else '.' * 30}"
+
+
+@dataclass(frozen=True)
+class FinalDetails:
+    """What finalising adds: the number, the date it is signed, what it corrects."""
+
+    number: str
+    document_date: date
+    replaces_number: str = ""
+    replaces_date: date | None = None
+    correction_reason: str = ""
 
 
 @dataclass
@@ -98,10 +117,40 @@ class Minutes:
     place: str
     dates: str
     opening: str
-    attendance: list[AttendanceLine]
+    attendance_summary: str
     proposals: list[ProposalLine]
     signatories: list[Signatory]
+    acknowledger: Signatory
+    representatives: list[str]
+    letterhead: Letterhead
+    signing_place: str
+    document_date: date
+    closing: str
+    final: FinalDetails | None = None
     decision_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.final is None
+
+    @property
+    def number_text(self) -> str:
+        return self.final.number if self.final else _("(given when the document is finalised)")
+
+    @property
+    def place_and_date(self) -> str:
+        return f"{self.signing_place or '……'}, {format_date(self.document_date, 'd MMMM yyyy')}"
+
+    @property
+    def correction_text(self) -> str:
+        if self.final is None or not self.final.replaces_number:
+            return ""
+        return _(
+            "This document corrects and replaces the minutes number %(number)s of %(date)s. Reason: %(reason)s",
+            number=self.final.replaces_number,
+            date=format_date(self.final.replaces_date, "d MMMM yyyy") if self.final.replaces_date else "–",
+            reason=self.final.correction_reason,
+        )
 
     @property
     def total_budget(self) -> int:
@@ -115,12 +164,12 @@ class Minutes:
     @property
     def filename(self) -> str:
         scope = f"sesi-{self.session.id}" if self.session else "rakor"
-        return f"berita-acara-{self.event.slug}-{scope}.pdf"
+        suffix = "-" + "".join(c if c.isalnum() else "-" for c in self.final.number) if self.final else "-draf"
+        return f"berita-acara-{self.event.slug}-{scope}{suffix}.pdf"
 
 
-def _scope_sessions(session: Session) -> list[Session]:
-    """A plenary's berita acara consolidates its breakouts: the plenary and each of them."""
-    return [session, *session.breakouts] if session.kind is SessionKind.PLENARY else [session]
+# A plenary's berita acara consolidates its breakouts: the plenary and each of them.
+_scope_sessions = attendance_sessions
 
 
 def _proposals_in_scope(event: Event, session: Session | None) -> list[Proposal]:
@@ -132,7 +181,7 @@ def _proposals_in_scope(event: Event, session: Session | None) -> list[Proposal]
         .order_by(Agency.region_code, Agency.kind, Agency.name)
     )
     proposals = list(db.session.scalars(query))
-    if session is not None and (session.proposals or session.kind is SessionKind.BREAKOUT):
+    if session is not None and (session.proposals or session.parent_id is not None):
         held = {p.id for part in _scope_sessions(session) for p in part.proposals}
         proposals = [p for p in proposals if p.id in held]
     return proposals
@@ -153,32 +202,19 @@ def _current_agreements(event: Event, session: Session | None) -> dict[int, Agre
     return {agreement.proposal_id: agreement for agreement in db.session.scalars(query)}
 
 
-def _attendance(event: Event, session: Session | None) -> list[AttendanceLine]:
-    query = (
-        sa.select(Attendance)
-        .join(Session, Session.id == Attendance.session_id)
-        .where(Session.event_id == event.id)
-        .options(selectinload(Attendance.user).selectinload(User.agency))
-        .order_by(Attendance.joined_at, Attendance.id)
+def _attendance_summary(event: Event, session: Session | None, zone: str) -> str:
+    lines = attendance_lines(event, _scope_sessions(session) if session else None, zone)
+    if not lines:
+        return _("Nobody's attendance was recorded.")
+    return _(
+        "The meeting was attended by %(people)d people from %(agencies)d agencies, as recorded in the attendance list.",
+        people=len(lines),
+        agencies=len({line.agency for line in lines if line.agency}),
     )
-    if session is not None:
-        query = query.where(Attendance.session_id == session.id)
-    first_seen: dict[int, Attendance] = {}
-    for attendance in db.session.scalars(query):
-        first_seen.setdefault(attendance.user_id, attendance)
-    lines = [
-        AttendanceLine(
-            name=attendance.user.name,
-            position=attendance.user.position,
-            agency=attendance.user.agency.name if attendance.user.agency else "",
-            joined=format_datetime(attendance.joined_at, "d MMM yyyy, HH.mm"),
-        )
-        for attendance in first_seen.values()
-    ]
-    return sorted(lines, key=lambda line: (line.agency, line.name))
 
 
-def _signatories(event: Event, proposals: list[Proposal], agreements: dict[int, Agreement]) -> list[Signatory]:
+def _facilitators(event: Event, agreements: dict[int, Agreement]) -> list[User]:
+    """Who recorded the agreements of this document; before any, the event's facilitators."""
     recorders = {a.recorded_by_id: a.recorded_by for a in agreements.values()}
     if not recorders:
         recorders = {
@@ -187,25 +223,104 @@ def _signatories(event: Event, proposals: list[Proposal], agreements: dict[int, 
                 sa.select(Membership).where(Membership.event_id == event.id, Membership.role == Role.FACILITATOR)
             )
         }
+    return sorted(recorders.values(), key=lambda u: u.name)
+
+
+def _signatories(event: Event, agreements: dict[int, Agreement], settings: DocumentSettings) -> list[Signatory]:
+    """The facilitators who recorded the agreements, then the organiser's signatory."""
     people = [
-        Signatory(role=_("Facilitator"), name=user.name, detail=user.position)
-        for user in sorted(recorders.values(), key=lambda u: u.name)
+        Signatory(role=_("Facilitator"), position=user.position, name=user.name, nip=user.nip or "")
+        for user in _facilitators(event, agreements)
     ]
-    heads = [
-        Signatory(role=_("Head of %(agency)s", agency=proposal.agency.name), name="", detail="")
-        for proposal in proposals
-    ]
-    return people + heads
+    organiser = Signatory(
+        role=_("Organiser"),
+        position=settings.organiser_title,
+        name=settings.organiser_name,
+        nip=settings.organiser_nip,
+    )
+    return [*people, organiser]
 
 
-def _dates(event: Event, session: Session | None) -> str:
+def _acknowledger(settings: DocumentSettings) -> Signatory:
+    """ "Mengetahui": the head of the organising agency."""
+    return Signatory(
+        role=_("Acknowledged by"),
+        position=settings.head_title or _("Head of the organising agency"),
+        name=settings.head_name,
+        nip=settings.head_nip,
+        rank=settings.head_rank,
+    )
+
+
+def _meeting_day(event: Event, session: Session | None) -> date | None:
+    """The one day the document covers, or None for an event over several days."""
     if session is not None:
         moment: datetime | None = session.opened_at or session.scheduled_start
         if moment is not None:
-            return format_date(moment, "full")
-    if event.starts_on == event.ends_on:
-        return format_date(event.starts_on, "full")
+            return to_user_timezone(moment).date()  # the day in the event's zone
+    return event.starts_on if event.starts_on == event.ends_on else None
+
+
+def _dates(event: Event, session: Session | None) -> str:
+    day = _meeting_day(event, session)
+    if day is not None:
+        return format_date(day, "full")
     return f"{format_date(event.starts_on, 'full')} – {format_date(event.ends_on, 'full')}"
+
+
+def _times(session: Session | None, zone: str) -> str:
+    """ "pukul 09.00 s.d. 15.30 WIB" from when the session was open (or was planned to be)."""
+    if session is None:
+        return ""
+    start = session.opened_at or session.scheduled_start
+    end = session.closed_at if session.opened_at else session.scheduled_end
+    if start is None:
+        return ""
+    if end is None or end <= start:
+        return _("from %(start)s %(zone)s", start=format_time(start, "HH.mm"), zone=zone)
+    return _(
+        "from %(start)s to %(end)s %(zone)s",
+        start=format_time(start, "HH.mm"),
+        end=format_time(end, "HH.mm"),
+        zone=zone,
+    )
+
+
+def _date_clause(event: Event, session: Session | None) -> str:
+    """ "Pada hari ini Selasa tanggal dua puluh satu bulan Maret tahun dua ribu dua puluh tiga
+    (21-03-2023)", or the span of an event over several days."""
+    day = _meeting_day(event, session)
+    if day is None:
+        return _(
+            "From %(first)s to %(last)s",
+            first=format_date(event.starts_on, "EEEE, d MMMM yyyy"),
+            last=format_date(event.ends_on, "EEEE, d MMMM yyyy"),
+        )
+    language = str(get_locale() or "id").split("_")[0]
+    return _(
+        "On this day, %(weekday)s, the %(day)s of %(month)s in the year %(year)s (%(date)s)",
+        weekday=format_date(day, "EEEE"),
+        day=spelled_number(day.day, language),
+        month=format_date(day, "MMMM"),
+        year=spelled_number(day.year, language),
+        date=day.strftime("%d-%m-%Y"),
+    )
+
+
+def _opening(event: Event, session: Session | None, place: str, zone: str) -> str:
+    times = _times(session, zone)
+    return _(
+        "%(date_clause)s%(times)s, at %(place)s, the %(event)s (%(scope)s) was held with the theme "
+        "“%(theme)s”. The participants discussed and synchronised the proposals for plan year %(year)s "
+        "and agreed on the following.",
+        date_clause=_date_clause(event, session),
+        times=f", {times}" if times else "",
+        place=place or "–",
+        event=event.title,
+        scope=session.title if session else _("the whole event"),
+        theme=event.theme or "–",
+        year=event.plan_year,
+    )
 
 
 def _proposal_line(
@@ -243,193 +358,40 @@ def _proposal_line(
     )
 
 
-def _opening(event: Event, dates: str, place: str) -> str:
-    return _(
-        "On %(dates)s, at %(place)s, the %(event)s was held with the theme “%(theme)s”. "
-        "The participants discussed and synchronised the proposals for plan year %(year)s and agreed "
-        "on the following.",
-        dates=dates,
-        place=place or "–",
-        event=event.title,
-        theme=event.theme or "–",
-        year=event.plan_year,
-    )
-
-
-def build_minutes(event: Event, session: Session | None = None) -> Minutes:
+def build_minutes(event: Event, session: Session | None = None, final: FinalDetails | None = None) -> Minutes:
+    """The berita acara of a session (a plenary's with its breakouts) or of the whole event: the
+    draft as things stand, or, with `final`, the document being finalised."""
+    zone = zone_name(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     proposals = _proposals_in_scope(event, session)
     agreements = _current_agreements(event, session)
     not_discussed = _("Not yet discussed")
     lines = [_proposal_line(proposal, agreements.get(proposal.id), not_discussed, session) for proposal in proposals]
-    counts = Counter(line.decision_label for line in lines)
+    settings = document_settings(event)
     place = ", ".join(part for part in (event.venue, event.city) if part)
-    dates = _dates(event, session)
-    scope_title = session.title if session else _("The whole event")
-    opening = _opening(event, dates, place)
+    today = to_user_timezone(utcnow()).date()
     return Minutes(
         event=event,
         session=session,
         title=_("Minutes of agreement"),
-        scope_title=scope_title,
+        scope_title=session.title if session else _("The whole event"),
         place=place,
-        dates=dates,
-        opening=opening,
-        attendance=_attendance(event, session),
+        dates=_dates(event, session),
+        opening=_opening(event, session, place, zone),
+        attendance_summary=_attendance_summary(event, session, zone),
         proposals=lines,
-        signatories=_signatories(event, proposals, agreements),
-        decision_counts=dict(counts),
+        signatories=_signatories(event, agreements, settings),
+        acknowledger=_acknowledger(settings),
+        representatives=sorted({proposal.agency.name for proposal in proposals}),
+        letterhead=letterhead_of(settings),
+        signing_place=settings.signing_place or event.city,
+        document_date=final.document_date if final else today,
+        closing=_("These minutes were drawn up truthfully, to be used as appropriate."),
+        final=final,
+        decision_counts=dict(Counter(line.decision_label for line in lines)),
     )
 
 
-# ---- PDF -------------------------------------------------------------------------------------
-
-
-class _MinutesPDF(SinergiPDF):
-    def __init__(self, footer_text: str) -> None:
-        super().__init__()
-        self.footer_text = footer_text
-        self.set_margins(18, 16, 18)
-        self.set_auto_page_break(auto=True, margin=18)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("DejaVu", "", 8)
-        self.set_text_color(90, 100, 117)
-        self.cell(0, 5, f"{self.footer_text} · {self.page_no()}/{{nb}}", align="C")
-        self.set_text_color(0, 0, 0)
-
-
-def _heading(pdf: FPDF, text: str) -> None:
-    pdf.ln(3)
-    pdf.set_font("DejaVu", "B", 11)
-    pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 9)
-
-
-def _paragraph(pdf: FPDF, text: str, line_height: float = 5) -> None:
-    pdf.multi_cell(0, line_height, text, new_x="LMARGIN", new_y="NEXT")
-
-
-def _table_headings() -> FontFace:
-    """The style of a table's heading row: bold on light blue."""
-    return FontFace(emphasis="BOLD", fill_color=(225, 232, 242))
-
-
-def minutes_pdf(minutes: Minutes) -> bytes:
-    """An A4 PDF of the berita acara, from the same `Minutes` as the print view."""
-    pdf = _MinutesPDF(footer_text=f"{minutes.title} · {minutes.event.title}"[:140])
-    pdf.set_title(f"{minutes.title} – {minutes.scope_title}")
-    pdf.alias_nb_pages()
-    pdf.add_page()
-    _write_title_and_opening(pdf, minutes)
-    _write_attendance(pdf, minutes.attendance)
-    _heading(pdf, _("II. Agreements on the proposals"))
-    long_notes = _write_agreements_table(pdf, minutes)
-    _write_agreement_totals(pdf, minutes)
-    _write_long_notes(pdf, long_notes)
-    _write_signatures(pdf, minutes.signatories)
-    return bytes(pdf.output())
-
-
-def _write_title_and_opening(pdf: FPDF, minutes: Minutes) -> None:
-    """The centred title, event and scope, then the opening paragraph."""
-    pdf.set_font("DejaVu", "B", 14)
-    pdf.multi_cell(0, 7, minutes.title.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "B", 11)
-    pdf.multi_cell(0, 6, minutes.event.title, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 10)
-    pdf.multi_cell(0, 5.5, minutes.scope_title, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.set_font("DejaVu", "", 10)
-    _paragraph(pdf, minutes.opening, line_height=5.5)
-
-
-def _write_attendance(pdf: FPDF, attendance: list[AttendanceLine]) -> None:
-    """Section I: who attended, one row each (or a line saying nobody's attendance was recorded)."""
-    _heading(pdf, _("I. Attendance (%(count)d people)", count=len(attendance)))
-    if not attendance:
-        _paragraph(pdf, _("Nobody's attendance was recorded."))
-        return
-    with pdf.table(
-        col_widths=(8, 50, 44, 50, 24), headings_style=_table_headings(), line_height=4.6, padding=1
-    ) as table:
-        table.row([_("No."), _("Name"), _("Position"), _("Agency"), _("Time")])
-        for number, person in enumerate(attendance, start=1):
-            table.row([str(number), person.name, person.position, person.agency, person.joined])
-
-
-def _write_agreements_table(pdf: FPDF, minutes: Minutes) -> list[tuple[int, str, str]]:
-    """Section II's table: one row per proposal and a total row. Returns the notes too long for a
-    row, as (number, agency, note): a table row cannot run over a page, so they follow the table."""
-    long_notes: list[tuple[int, str, str]] = []
-    with pdf.table(
-        col_widths=(8, 52, 16, 32, 28, 40),
-        headings_style=_table_headings(),
-        line_height=4.6,
-        padding=1,
-        text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT"),
-    ) as table:
-        table.row([_("No."), _("Agency"), _("Sub-activities"), _("Indicative budget"), _("Agreement"), _("Note")])
-        for number, line in enumerate(minutes.proposals, start=1):
-            note = "\n".join(line.remarks)
-            if len(note) > NOTE_IN_TABLE:
-                long_notes.append((number, line.agency, note))
-                note = note[:NOTE_IN_TABLE].rstrip() + "… " + _("(full note below, no. %(number)d)", number=number)
-            table.row(
-                [str(number), line.agency, str(line.subkegiatan_count), line.budget_text, line.decision_label, note]
-            )
-        table.row(
-            [
-                "",
-                _("Total"),
-                str(sum(p.subkegiatan_count for p in minutes.proposals)),
-                format_rupiah(minutes.total_budget),
-                "",
-                "",
-            ]
-        )
-    return long_notes
-
-
-def _write_agreement_totals(pdf: FPDF, minutes: Minutes) -> None:
-    """Below the table: the budget agreed, and how many proposals each decision got."""
-    pdf.ln(2)
-    _paragraph(pdf, _("Budget of the agreed proposals: %(amount)s", amount=format_rupiah(minutes.agreed_budget)))
-    for label, count in sorted(minutes.decision_counts.items()):
-        _paragraph(pdf, f"{label}: {count}")
-
-
-def _write_long_notes(pdf: FPDF, long_notes: list[tuple[int, str, str]]) -> None:
-    """The agreement notes cut short in the table, in full, by their row number."""
-    if not long_notes:
-        return
-    _heading(pdf, _("Full notes"))
-    for number, agency, note in long_notes:
-        _paragraph(pdf, f"{number}. {agency}: {note}")
-        pdf.ln(1)
-
-
-def _write_signatures(pdf: FPDF, signatories: list[Signatory]) -> None:
-    """Section III: two signature blocks a row; a row that would not fit starts a new page."""
-    _heading(pdf, _("III. Signatures"))
-    column_width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
-    for pair_start in range(0, len(signatories), 2):
-        if pdf.get_y() > pdf.h - 60:
-            pdf.add_page()
-        top = pdf.get_y() + 2
-        for column, signatory in enumerate(signatories[pair_start : pair_start + 2]):
-            _write_signature_block(pdf, signatory, x=pdf.l_margin + column * column_width, top=top, width=column_width)
-        pdf.set_y(top + 42)
-
-
-def _write_signature_block(pdf: FPDF, signatory: Signatory, x: float, top: float, width: float) -> None:
-    """The role, room to sign, then the name and NIP (dotted lines where they are to be written)."""
-    pdf.set_xy(x, top)
-    pdf.set_font("DejaVu", "", 9)
-    pdf.multi_cell(width - 4, 4.6, signatory.role, align="C")
-    pdf.set_xy(x, top + 26)
-    pdf.set_font("DejaVu", "B", 9)
-    pdf.multi_cell(width - 4, 4.6, signatory.name or "(" + "." * 40 + ")", align="C")
-    pdf.set_font("DejaVu", "", 8)
-    pdf.set_x(x)
-    pdf.multi_cell(width - 4, 4.2, signatory.detail or _("NIP.") + " " + "." * 30, align="C")
+def minutes_html(minutes: Minutes) -> str:
+    """The print view's document alone (kop, logo and all inside it): what a final berita acara
+    stores beside its PDF."""
+    return render_template("outputs/_minutes_document.html", minutes=minutes)

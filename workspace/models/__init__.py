@@ -4,6 +4,7 @@ from workspace.models.agency import Agency, AgencyKind, AgencyLevel
 from workspace.models.audit import AuditEntry
 from workspace.models.catalog import CatalogEntry, CatalogLevel, NationalDirection
 from workspace.models.comment import Comment, CommentKind, Notification, SuggestionStatus
+from workspace.models.document import DocumentSettings, MinutesDocument
 from workspace.models.event import Event, EventPhase, event_agencies
 from workspace.models.idempotency import IdempotencyKey
 from workspace.models.proposal import (
@@ -42,6 +43,7 @@ __all__ = [
     "CatalogLevel",
     "Comment",
     "CommentKind",
+    "DocumentSettings",
     "Event",
     "EventPhase",
     "IdempotencyKey",
@@ -49,6 +51,7 @@ __all__ = [
     "JoinCode",
     "LoginSession",
     "Membership",
+    "MinutesDocument",
     "NationalDirection",
     "Notification",
     "Proposal",

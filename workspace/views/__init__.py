@@ -8,6 +8,7 @@ from workspace.views import (
     admin,
     auth,
     comments,
+    documents,
     editing,
     errors,
     events,
@@ -28,6 +29,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(comments.blueprint)
     app.register_blueprint(sessions.blueprint)
     app.register_blueprint(outputs.blueprint)
+    app.register_blueprint(documents.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(platform.blueprint)
     app.register_blueprint(health.blueprint)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -21,6 +22,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["comment_html"] = comment_html
     app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["b64encode"] = lambda data: base64.b64encode(data or b"").decode("ascii")
+    app.jinja_env.filters["day"] = lambda value, pattern="d MMMM yyyy": format_date(value, pattern) if value else ""
     app.jinja_env.globals["labels"] = labels
     # The agreement standing for a proposal and what changed since (memoised per revision).
     app.jinja_env.globals["agreement_state"] = agreement_state

@@ -19,18 +19,17 @@ from flask_login import current_user, login_required
 
 from workspace.core.access import access, by_id
 from workspace.core.errors import NotFound, PermissionDenied, ValidationFailed
-from workspace.core.numbers import query_id, required_form_number
+from workspace.core.numbers import required_form_number
 from workspace.core.permissions import can_export_event, can_export_proposal, can_view_proposal, is_proposal_owner
 from workspace.exports.directions import directions_overview
 from workspace.exports.matrix import MatrixFilters, build_matrix, items_in_cell, row_code
-from workspace.exports.minutes import build_minutes, minutes_pdf
 from workspace.exports.spreadsheet import XLSX_MEDIA_TYPE, proposals_csv, proposals_xlsx
 from workspace.extensions import db
-from workspace.models import Event, Proposal, ProposalStatus, Session
+from workspace.models import Event, Proposal, ProposalStatus
 from workspace.queries import proposals as proposal_queries
 from workspace.queries.catalog import national_directions
 from workspace.services import importing
-from workspace.views.helpers import download, get_or_404
+from workspace.views.helpers import download
 from workspace.views.replies import is_htmx, retarget_errors
 
 blueprint = Blueprint("outputs", __name__)
@@ -126,34 +125,6 @@ def matrix_cell(event_id: int, event: Event) -> str:
 def directions(event_id: int, event: Event) -> str:
     template = "outputs/_directions.html" if is_htmx() else "outputs/directions.html"
     return render_template(template, event=event, overview=directions_overview(event))
-
-
-def _minutes_session(event: Event) -> Session | None:
-    session_id = query_id(request.args.get("sesi"), not_found=True)
-    if session_id is None:
-        return None
-    session = get_or_404(Session, session_id)
-    if session.event_id != event.id:
-        abort(404)
-    return session
-
-
-@blueprint.route("/rakor/<int:event_id>/berita-acara")
-@access("event", load=by_event)
-@login_required
-def minutes(event_id: int, event: Event) -> str:
-    session = _minutes_session(event)
-    return render_template(
-        "outputs/minutes.html", event=event, minutes=build_minutes(event, session), sessions=event.sessions
-    )
-
-
-@blueprint.route("/rakor/<int:event_id>/berita-acara.pdf")
-@access("event", load=by_event)
-@login_required
-def minutes_download(event_id: int, event: Event) -> Response:
-    document = build_minutes(event, _minutes_session(event))
-    return download(minutes_pdf(document), "application/pdf", document.filename)
 
 
 def _spreadsheet(event: Event, proposals: list[Proposal], stem: str, kind: str) -> Response:
