@@ -76,28 +76,61 @@ def test_the_matrix_updates_live_and_opens_a_cell(browser, browser_server: Runni
     editor_context.close()
 
 
-def test_berita_acara_print_view(browser, browser_server: RunningServer) -> None:
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
+
+
+def test_berita_acara_is_finalised_and_its_print_view_matches_the_pdf(browser, browser_server: RunningServer) -> None:
+    """The secretariat opens the draft, finalises it (numbered by the demo's pattern), and gets the
+    stored PDF; Chromium printing the final print view gives the same document: the kop, the
+    number, the opening, the signatures, and "Halaman x dari y" in the page margin."""
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     page = context.new_page()
     sign_in(page, browser_server, "sekretariat")
     page.wait_for_url(f"{browser_server.url}/rakor/*")
     page.get_by_role("link", name="Keluaran").click()
-    page.get_by_role("link", name="Seluruh rakor").first.click()
-    expect(page.locator("#minutes h1")).to_have_text("BERITA ACARA KESEPAKATAN")
-    expect(page.locator("#minutes")).to_contain_text("Kepala Badan Kesatuan Bangsa dan Politik Kabupaten Sambas")
-    screenshot(page, "22-berita-acara")
+    page.get_by_role("link", name="Buka").first.click()
+    minutes = page.locator("#minutes")
+    expect(minutes.locator("h1")).to_have_text("BERITA ACARA KESEPAKATAN")
+    expect(minutes.locator(".draft-mark")).to_contain_text("DRAF")
+    expect(minutes.locator(".kop")).to_contain_text("BADAN KESATUAN BANGSA DAN POLITIK")
+    expect(minutes).to_contain_text("Mengetahui,")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    screenshot(page, "22-berita-acara-draft")
+
+    page.get_by_role("button", name="Finalkan berita acara").click()
+    page.wait_for_url(re.compile(r".*/berita-acara/[0-9]+$"))
+    expect(page.locator(".flash")).to_contain_text("Berita acara sudah final: nomor 005/BA-RAKOR/KESBANGPOL/")
+    expect(page.locator("#minutes .draft-mark")).to_have_count(0)
+    number = page.locator("#minutes .minutes-number").inner_text().split(": ", 1)[1]
+    screenshot(page, "22-berita-acara-final")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Unduh PDF").click()
-    download = download_info.value
-    assert download.suggested_filename.endswith(".pdf")
-    with open(download.path(), "rb") as handle:
-        assert handle.read(5) == b"%PDF-"
-    # The print stylesheet hides the toolbar and the top bar.
+    with open(download_info.value.path(), "rb") as handle:
+        stored = _pdf_text(handle.read())
+
     page.emulate_media(media="print")
     expect(page.locator(".minutes-toolbar")).to_be_hidden()
     expect(page.locator(".topbar")).to_be_hidden()
+    printed = _pdf_text(page.pdf(format="A4", prefer_css_page_size=True))
+    for text in (
+        "BADAN KESATUAN BANGSA DAN POLITIK",
+        f"Nomor: {number}",
+        "bertempat di Hotel Aston Pontianak",
+        "Demikian berita acara ini dibuat",
+        "Mengetahui,",
+        "NIP.",
+        "Halaman 1 dari",
+    ):
+        assert text in printed, text
+        assert text in stored, text
+    assert "Penyelenggara," in printed and "Penyelenggara," in stored
     context.close()
 
 

@@ -43,6 +43,7 @@ from workspace.models import (
 from workspace.queries.catalog import entries_for
 from workspace.services.accounts import PUBLISHED_DEMO_PASSWORD
 from workspace.services.catalog import import_catalog, import_national_directions
+from workspace.services.demo_documents import add_demo_document_settings
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_EVENT_SLUG = "rakor-kesbangpol-kalbar-2023"
@@ -458,6 +459,8 @@ def seed_demo() -> SeedReport:
         for seed, agency in enumerate([province] + [k for _, k, _ in local]):
             _proposal(event, agency, seed, directions)
         _plenary(event)
+        db.session.flush()
+        add_demo_document_settings(event)
     return _report(event, created=True)
 
 
