@@ -61,6 +61,21 @@ def app_config(instance_path: Path, database_url: str) -> dict:
 BACKENDS = ["sqlite"] + (["postgresql"] if databases_module.POSTGRES_URL or IN_CI else [])
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests check the front end, so they run on one engine: SQLite, what `make run` serves.
+    Both engines are compared by everything else — the view tests, the real eventlet and gevent
+    servers with real Socket.IO clients, the concurrency tests — which keeps the suite within CI's
+    15 minutes on two cores (the chaos test alone is two minutes a run)."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("databases") == "postgresql"
+        (dropped if on_postgres and item.get_closest_marker("browser") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The database engine of this part of the run: every database test runs on SQLite, and on

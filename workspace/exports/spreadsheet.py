@@ -16,11 +16,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import force_locale
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from workspace import labels
 from workspace.exports.renja_columns import AGENCY_HEADER, COLUMNS
 
 # The reader's names, re-exported: the import services take them from this module.
@@ -33,6 +35,7 @@ from workspace.exports.sheet_reading import UnreadableFile as UnreadableFile
 from workspace.exports.sheet_reading import WrongAgency as WrongAgency
 from workspace.exports.sheet_reading import read_spreadsheet as read_spreadsheet
 from workspace.exports.sheet_reading import read_table as read_table
+from workspace.exports.xlsx_finish import print_setup, save_with_cached_values, wrapped_lines
 from workspace.models import Event, ItemLevel, Proposal, ProposalItem
 
 LEVEL_WORDS = {
@@ -128,7 +131,7 @@ def _register_styles(workbook: Workbook) -> None:
         font = Font(bold=parent)
         fill = PROGRAM_FILL if parent else PatternFill()
         variants = {
-            "text": Alignment(vertical="top"),
+            "text": Alignment(vertical="top", wrap_text=True),  # never spills over its neighbour
             "wrap": Alignment(vertical="top", wrap_text=True),
             "money": Alignment(vertical="top"),
             **{f"name{depth}": Alignment(indent=depth * 2, wrap_text=True, vertical="top") for depth in range(3)},
@@ -160,6 +163,20 @@ def _write_proposal_sheet(sheet: Worksheet, proposal: Proposal, event: Event) ->
         _write_item_row(sheet, first + index, item, end_row=first + _subtree_end(items, index))
     _write_total_row(sheet, total_row=first + len(items), first=first)
     sheet.freeze_panes = f"C{first}"  # the headers and the code and name columns stay in view
+    print_setup(sheet, title_rows=f"{HEADER_ROW}:{HEADER_ROW}", footer=f"Renja {proposal.agency.short_name}")
+
+
+# Wrapped text columns whose length sets a row's height, and the points one line takes.
+WRAPPED_COLUMNS = ("name", "indicator", "location", "unit", "funding_source")
+LINE_HEIGHT = 15.0
+
+
+def row_height(values: dict[str, Any], depth: int, bold: bool = False) -> float:
+    """Tall enough for the longest wrapped cell of the row (the name is indented by its depth), so
+    wrapped text never runs over the next row, in Excel and LibreOffice alike."""
+    widths = {key: COLUMN_WIDTHS[key] - (depth * 2 if key == "name" else 0) for key in WRAPPED_COLUMNS}
+    lines = max(wrapped_lines(str(values[key] or ""), widths[key], bold) for key in WRAPPED_COLUMNS)
+    return LINE_HEIGHT * lines + 2
 
 
 def _write_sheet_heading(sheet: Worksheet, proposal: Proposal, event: Event) -> None:
@@ -174,12 +191,16 @@ def _write_sheet_heading(sheet: Worksheet, proposal: Proposal, event: Event) -> 
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(column)].width = COLUMN_WIDTHS[key]
+    sheet.row_dimensions[HEADER_ROW].height = LINE_HEIGHT * max(
+        wrapped_lines(header, COLUMN_WIDTHS[key], bold=True) for key, header in COLUMNS
+    )
 
 
 def _write_item_row(sheet: Worksheet, row: int, item: ProposalItem, end_row: int) -> None:
     """One item's row; a program's or kegiatan's money cells add up the rows below it, to `end_row`."""
     values = item_values(item)
     parent = item.level is not ItemLevel.SUBKEGIATAN
+    sheet.row_dimensions[row].height = row_height(values, _depth(item), bold=parent)
     for column, key in enumerate(COLUMN_KEYS, start=1):
         value = values[key]
         formula = key in MONEY_COLUMNS and parent
@@ -239,9 +260,7 @@ def proposals_xlsx(event: Event, proposals: list[Proposal]) -> bytes:
             sheets[0].title = sheet_title(proposals[0], taken)
     for sheet, proposal in zip(sheets, proposals, strict=False):
         _write_proposal_sheet(sheet, proposal, event)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return save_with_cached_values(workbook)
 
 
 def _write_summary_sheet(summary: Worksheet, event: Event, proposals: list[Proposal]) -> None:
@@ -257,19 +276,22 @@ def _write_summary_sheet(summary: Worksheet, event: Event, proposals: list[Propo
     summary.column_dimensions["A"].width = 60
     for letter in "BCDE":
         summary.column_dimensions[letter].width = 20
+    with force_locale("id"):  # a planning document: Indonesian whatever the UI language
+        status_labels = {status: str(label) for status, label in labels.PROPOSAL_STATUS.items()}
     for row, proposal in enumerate(proposals, start=5):
         subs = [i for i in proposal.items if i.level is ItemLevel.SUBKEGIATAN]
         summary.cell(row=row, column=1, value=proposal.agency.name).data_type = "s"
         summary.cell(row=row, column=2, value=len(subs))
         summary.cell(row=row, column=3, value=sum(i.budget or 0 for i in subs)).number_format = MONEY_FORMAT
         summary.cell(row=row, column=4, value=sum(i.forward_budget or 0 for i in subs)).number_format = MONEY_FORMAT
-        summary.cell(row=row, column=5, value=proposal.status.value)
+        summary.cell(row=row, column=5, value=status_labels[proposal.status])
     total_row = 5 + len(proposals)
     summary.cell(row=total_row, column=1, value="JUMLAH").font = Font(bold=True)
     for letter, column in (("B", 2), ("C", 3), ("D", 4)):
         cell = summary.cell(row=total_row, column=column, value=f"=SUM({letter}5:{letter}{total_row - 1})")
         cell.number_format = MONEY_FORMAT
         cell.font = Font(bold=True)
+    print_setup(summary, title_rows="4:4", footer=f"Ringkasan {event.title}"[:80], orientation="portrait")
 
 
 def proposals_csv(proposals: list[Proposal]) -> bytes:
