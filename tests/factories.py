@@ -66,9 +66,10 @@ def make_agency(
     event: Event | None = None,
 ) -> Agency:
     n = next(_sequence)
+    prefix = {AgencyKind.KESBANGPOL: "Kesbangpol", AgencyKind.BAPPEDA: "Bappeda"}.get(kind, "Dinas")
     agency = Agency(
-        name=f"Kesbangpol {region} {n}",
-        short_name=f"Kesbangpol {region} {n}",
+        name=f"{prefix} {region} {n}",
+        short_name=f"{prefix} {region} {n}",
         level=level,
         kind=kind,
         region_code=f"61.{n:02d}",

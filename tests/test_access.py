@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests.conftest import csrf_token_of, login
-from tests.factories import build_world, make_session
+from tests.factories import build_world, make_agency, make_session, make_user
 from workspace.core.access import ACCESS_RULES
 from workspace.extensions import db, socketio
-from workspace.models import AgendaItem, Comment, EventPhase, ItemLevel, Revision
+from workspace.models import AgencyKind, AgendaItem, Comment, EventPhase, ItemLevel, Revision, Role
 
 ACTORS = (
     "anonymous",
@@ -26,20 +26,22 @@ ACTORS = (
     "facilitator",
     "participant",
     "other_participant",
+    "bappeda",
     "reviewer",
     "observer",
     "outsider",
 )
-MEMBERS = {"organiser", "facilitator", "participant", "other_participant", "reviewer", "observer"}
+MEMBERS = {"organiser", "facilitator", "participant", "other_participant", "bappeda", "reviewer", "observer"}
 # Who each rule lets through, in the world below (the participant belongs to the proposal's agency
-# and wrote the comment; the event is in its review phase, so proposals are still editable).
+# and wrote the comment; "bappeda" is a participant of the Bappeda of the same region, who co-edits
+# it by the event's default; the event is in its review phase, so proposals are still editable).
 ALLOWED: dict[str, set[str]] = {
     "public": set(ACTORS),
     "signed-in": set(ACTORS) - {"anonymous"},
     "event": MEMBERS,
     "commenter": MEMBERS - {"observer"},
     "comment-author": {"participant"},
-    "proposal-editor": {"participant"},
+    "proposal-editor": {"participant", "bappeda"},
     "organiser": {"organiser"},
     "facilitator": {"facilitator"},
     "session-planner": {"facilitator", "organiser"},
@@ -47,7 +49,7 @@ ALLOWED: dict[str, set[str]] = {
     "reviewer": {"reviewer"},
     "review-desk": {"reviewer", "organiser"},
     "exporter": {"organiser", "facilitator", "reviewer"},
-    "proposal-exporter": {"organiser", "facilitator", "reviewer", "participant"},
+    "proposal-exporter": {"organiser", "facilitator", "reviewer", "participant", "bappeda"},
     "platform-admin": set(),  # nobody in this world is one (tests/test_deployment.py has one)
 }
 # Last, in this order: these change what the routes after them would find.
@@ -100,7 +102,11 @@ def build_access_world() -> Ids:
         "agenda_item_id": agenda_item.id,
         "document_id": final.id,
     }
-    usernames = {actor: world.user(actor).username for actor in ACTORS if actor != "anonymous"}
+    bappeda = make_agency(region=world.agency.region_name, kind=AgencyKind.BAPPEDA, event=world.event)
+    bappeda.region_code = world.agency.region_code
+    people = {actor: world.user(actor) for actor in ACTORS if actor not in ("anonymous", "bappeda")}
+    people["bappeda"] = make_user(world.event, (Role.PARTICIPANT,), bappeda, name="Perencana Bappeda")
+    usernames = {actor: user.username for actor, user in people.items()}
     return Ids(usernames=usernames, values=values)
 
 

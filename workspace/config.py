@@ -88,6 +88,9 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         "SINERGI_PRESENCE_TTL": float(os.environ.get("SINERGI_PRESENCE_TTL", "15")),
         # A room's presence and focus lists are sent at most once per this many seconds (0: at once).
         "SINERGI_PRESENCE_WINDOW": float(os.environ.get("SINERGI_PRESENCE_WINDOW", "0.2")),
+        # The address laptops reach this server by, for the QR codes of join codes (an event's own
+        # setting, Admin rakor → Rakor, comes first); empty: the address the organiser is using.
+        "SINERGI_PUBLIC_URL": os.environ.get("SINERGI_PUBLIC_URL", "").strip().rstrip("/"),
         # Number of reverse proxies in front (nginx: 1); their X-Forwarded-* headers are trusted.
         "SINERGI_PROXY_COUNT": int(os.environ.get("SINERGI_PROXY_COUNT", "0")),
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SINERGI_SQLITE_BUSY_TIMEOUT_MS", "15000")),

@@ -135,3 +135,12 @@ def format_nip(nip: str) -> str:
     if len(digits) == 18 and digits.isascii() and digits.isdigit():
         return f"{digits[:8]} {digits[8:14]} {digits[14]} {digits[15:]}"
     return nip
+
+
+def format_millions(amount: int | None) -> str:
+    """Rupiah in millions with one decimal, Indonesian style: `1145685000` → `1.145,7` (the
+    printed matrix, where 15 regions must fit one landscape page)."""
+    if amount is None:
+        return ""
+    whole, tenth = divmod(round(abs(int(amount)) / 100_000), 10)
+    return f"{'-' if amount < 0 else ''}{format_number(whole)},{tenth}"

@@ -127,3 +127,30 @@ AGENCY_KIND = {
     AgencyKind.BAPPEDA: _l("Bappeda"),
     AgencyKind.OTHER: _l("Other"),
 }
+
+# The organiser's audit page names each action in words (services write these codes).
+AUDIT_ACTION = {
+    "agency.add": _l("Agency added"),
+    "agency.update": _l("Agency changed"),
+    "agency.activate": _l("Agency reactivated"),
+    "agency.deactivate": _l("Agency deactivated"),
+    "catalog.import": _l("Nomenclature imported"),
+    "codes.issue": _l("Join codes issued"),
+    "codes.redeem": _l("Signed in with a join code"),
+    "codes.refused": _l("Join codes refused"),
+    "comment.hide": _l("Comment hidden"),
+    "comment.unhide": _l("Comment shown again"),
+    "documents.settings": _l("Document settings changed"),
+    "event.create": _l("Event created"),
+    "event.update": _l("Event changed"),
+    "event.phase": _l("Event phase changed"),
+    "minutes.finalise": _l("Minutes finalised"),
+    "minutes.correct": _l("Minutes corrected"),
+    "people.import": _l("Participant list imported"),
+    "person.create": _l("Person added"),
+    "person.update": _l("Person changed"),
+    "person.activate": _l("Person reactivated"),
+    "person.deactivate": _l("Person deactivated"),
+    "person.password": _l("Password set by its owner"),
+    "person.password_reset": _l("Password replaced by the server"),
+}

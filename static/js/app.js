@@ -106,7 +106,13 @@
     if (event.target.closest("[data-print]")) { window.print(); }
   });
   document.addEventListener("change", function (event) {
-    if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
+    if (event.target.matches("select[data-autosubmit], input[data-autosubmit]")) { event.target.form.submit(); }
+    // "Select all": ticks every enabled box of its name in its form (those shown by the filter).
+    var all = event.target.closest("input[data-select-all]");
+    if (all) {
+      all.form.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]:not(:disabled)')
+        .forEach(function (box) { box.checked = all.checked; });
+    }
   });
 
   if (!body.dataset.userId || typeof io === "undefined") {

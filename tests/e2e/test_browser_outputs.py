@@ -76,6 +76,49 @@ def test_the_matrix_updates_live_and_opens_a_cell(browser, browser_server: Runni
     editor_context.close()
 
 
+def test_the_matrix_prints_landscape_with_all_fifteen_regions(browser, browser_server: RunningServer) -> None:
+    """Printed from the matrix page: A4 landscape, the province and the 14 kabupaten/kota across one
+    page (short names, budgets in millions), the legend, "Halaman x dari y"; the XLSX link carries
+    the filters in use."""
+    import subprocess
+
+    from playwright.sync_api import expect
+
+    from tests.conftest import PROJECT_ROOT
+
+    context, page = open_matrix(browser, browser_server, "fasilitator")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    expect(page.locator("#matrix .matrix-actions a", has_text="XLSX")).to_be_visible()
+    regions = page.locator("#matrix thead th.region").all_inner_texts()
+    assert len(regions) == 15
+    page.emulate_media(media="print")
+    expect(page.locator(".filters")).to_be_hidden()
+    fits = page.evaluate(
+        "() => { const t = document.querySelector('#matrix table');"
+        " return [t.scrollWidth, t.parentElement.clientWidth]; }"
+    )
+    assert fits[0] <= fits[1], f"the printed table is {fits[0]} px in {fits[1]} px"
+    pdf = page.pdf(prefer_css_page_size=True)
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    first = reader.pages[0]
+    assert first.mediabox.width > first.mediabox.height  # landscape
+    text = re.sub(r"\s+", " ", first.extract_text())
+    for name in ("Sambas", "Kapuas Hulu", "Kayong Utara", "Kota Singkawang", "Kalimantan Barat"):
+        assert name in text, name
+    assert "juta rupiah" in text and f"Halaman 1 dari {len(reader.pages)}" in text
+    out = PROJECT_ROOT / "test-output"
+    out.mkdir(exist_ok=True)
+    (out / "matriks-cetak.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "70", "-png", str(out / "matriks-cetak.pdf"), str(out / "matriks-cetak")],
+                   check=False, timeout=60)  # fmt: skip
+    assert page.errors == []  # type: ignore[attr-defined]
+    context.close()
+
+
 def _pdf_text(data: bytes) -> str:
     import io
 

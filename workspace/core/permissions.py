@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workspace.models import Event, Proposal, Role
+from workspace.models import AgencyKind, CoEditing, Event, Proposal, Role
 
 
 def roles_of(user: Any, event: Event) -> frozenset[Role]:
@@ -42,16 +42,32 @@ def can_view_proposal(user: Any, proposal: Proposal) -> bool:
     return can_view_event(user, proposal.event)
 
 
+def works_on(agency: Any, proposal: Proposal) -> bool:
+    """Does this agency work on the proposal? Its own agency does; so does the Bappeda of the same
+    region (province or kabupaten/kota) unless the organiser chose the agency alone for the event."""
+    if agency is None:
+        return False
+    if agency.id == proposal.agency_id:
+        return True
+    return (
+        proposal.event.coediting is CoEditing.REGION
+        and agency.kind is AgencyKind.BAPPEDA
+        and agency.region_code == proposal.agency.region_code
+        and agency.level is proposal.agency.level
+    )
+
+
 def can_edit_proposal(user: Any, proposal: Proposal) -> bool:
-    """A participant edits their own agency's proposal while the event accepts edits and it is unlocked."""
+    """A participant of an agency that works on the proposal (`works_on`) edits it while the event
+    accepts edits and it is unlocked."""
     if Role.PARTICIPANT not in working_roles(user, proposal.event):
         return False
-    return user.agency_id == proposal.agency_id and proposal.event.accepts_edits and not proposal.is_locked
+    return works_on(user.agency, proposal) and proposal.event.accepts_edits and not proposal.is_locked
 
 
 def is_proposal_owner(user: Any, proposal: Proposal) -> bool:
-    """A participant of the owning agency, whether or not the proposal is editable right now."""
-    return Role.PARTICIPANT in roles_of(user, proposal.event) and user.agency_id == proposal.agency_id
+    """A participant of an agency that works on the proposal, whether or not it is editable now."""
+    return Role.PARTICIPANT in roles_of(user, proposal.event) and works_on(user.agency, proposal)
 
 
 def can_comment(user: Any, proposal: Proposal) -> bool:

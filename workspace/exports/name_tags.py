@@ -56,9 +56,7 @@ def _draw_card(pdf: FPDF, card: Card, x: float, y: float, event_title: str) -> N
     pdf.set_fill_color(15, 92, 140)
     pdf.rect(x, y, CARD_WIDTH, 8, style="F")
     pdf.set_text_color(255, 255, 255)
-    pdf.set_font("DejaVu", "B", 7.5)
-    pdf.set_xy(x + 3, y + 1.5)
-    pdf.cell(CARD_WIDTH - 6, 5, event_title[:80], align="L")
+    _draw_header(pdf, event_title, x + 3, y, CARD_WIDTH - 6)
     pdf.set_text_color(20, 30, 50)
     text_width = CARD_WIDTH - 38
     pdf.set_xy(x + 3, y + 11)
@@ -78,6 +76,43 @@ def _draw_card(pdf: FPDF, card: Card, x: float, y: float, event_title: str) -> N
     pdf.set_xy(x + 3, y + CARD_HEIGHT - 8.5)
     pdf.cell(text_width, 6, card.code)
     _draw_qr(pdf, card.qr(), x + CARD_WIDTH - 34, y + 12, 31)
+
+
+HEADER_HEIGHT = 8.0
+HEADER_SIZES = (7.5, 7.0, 6.5, 6.0)  # pt: the largest the title fits in on one line
+
+
+def header_lines(pdf: FPDF, title: str, width: float) -> tuple[float, list[str]]:
+    """The card header, measured, never clipped: the largest size at which the title fits one line;
+    else two lines at 6 pt (and, past two, the second line shortened with an ellipsis)."""
+    for size in HEADER_SIZES:
+        pdf.set_font("DejaVu", "B", size)
+        if pdf.get_string_width(title) <= width:
+            return size, [title]
+    pdf.set_font("DejaVu", "B", 6.0)
+    lines: list[str] = [""]
+    for word in title.split():
+        candidate = f"{lines[-1]} {word}".strip()
+        if pdf.get_string_width(candidate) <= width or not lines[-1]:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    if len(lines) > 2:
+        rest = " ".join(lines[1:])
+        while rest and pdf.get_string_width(rest + "…") > width:
+            rest = rest[:-1].rstrip()
+        lines = [lines[0], rest + "…"]
+    return 6.0, lines
+
+
+def _draw_header(pdf: FPDF, title: str, x: float, y: float, width: float) -> None:
+    size, lines = header_lines(pdf, title, width)
+    pdf.set_font("DejaVu", "B", size)
+    line_height = 3.0 if len(lines) > 1 else 5.0
+    top = y + (HEADER_HEIGHT - line_height * len(lines)) / 2
+    for index, line in enumerate(lines):
+        pdf.set_xy(x, top + index * line_height)
+        pdf.cell(width, line_height, line, align="L")
 
 
 def _draw_qr(pdf: FPDF, qr: segno.QRCode, x: float, y: float, size: float) -> None:

@@ -3,8 +3,8 @@ viewer that does not recalculate — a phone, a preview, a web mail — shows it
 and the page set-up every printable sheet shares (A4 landscape, one page wide, header rows repeated,
 margins, "Halaman x dari y").
 
-Only the formulas our exports write are evaluated — `SUM(range)` and `SUBTOTAL(9,range)` over one
-column or row — from the sheet's own cells, so the cached value is what Excel or LibreOffice will
+Only the formulas our exports write are evaluated — `SUM(…)` and `SUBTOTAL(9,…)` over cells and
+ranges — from the sheet's own cells, so the cached value is what Excel or LibreOffice will
 compute; any other formula is an error here, not a silent blank there.
 """
 
@@ -22,7 +22,8 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 Number = int | float
-_FORMULA = re.compile(r"^=(SUM|SUBTOTAL)\((?:(9),)?([A-Z]+[0-9]+:[A-Z]+[0-9]+)\)$")
+_REFERENCE = r"[A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?"
+_FORMULA = re.compile(rf"^=(SUM|SUBTOTAL)\((?:(9),)?({_REFERENCE}(?:,{_REFERENCE})*)\)$")
 _EMPTY_CACHE = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*)><f>([^<]*)</f><v\s*/?>(?:</v>)?</c>')
 
 
@@ -47,14 +48,15 @@ def formula_values(sheet: Worksheet) -> dict[str, Number]:
         if match is None or (match.group(1) == "SUBTOTAL") != (match.group(2) == "9"):
             raise ValueError(f"no cached value for the formula {formula!r}")
         subtotal = match.group(1) == "SUBTOTAL"
-        min_col, min_row, max_col, max_row = range_boundaries(match.group(3))
         total: Number = 0
-        for row in range(min_row or 1, (max_row or 1) + 1):
-            for column in range(min_col or 1, (max_col or 1) + 1):
-                # SUBTOTAL skips the SUBTOTALs inside its range (each rupiah counted once).
-                if subtotal and _is_subtotal(sheet.cell(row=row, column=column).value):
-                    continue
-                total += value_of(row, column)
+        for reference in match.group(3).split(","):
+            min_col, min_row, max_col, max_row = range_boundaries(reference)
+            for row in range(min_row or 1, (max_row or 1) + 1):
+                for column in range(min_col or 1, (max_col or 1) + 1):
+                    # SUBTOTAL skips the SUBTOTALs inside its range (each rupiah counted once).
+                    if subtotal and _is_subtotal(sheet.cell(row=row, column=column).value):
+                        continue
+                    total += value_of(row, column)
         return total
 
     for row in sheet.iter_rows():

@@ -5,7 +5,7 @@ from workspace.models.audit import AuditEntry
 from workspace.models.catalog import CatalogEntry, CatalogLevel, NationalDirection
 from workspace.models.comment import Comment, CommentKind, Notification, SuggestionStatus
 from workspace.models.document import DocumentSettings, MinutesDocument
-from workspace.models.event import Event, EventPhase, event_agencies
+from workspace.models.event import CoEditing, Event, EventPhase, event_agencies
 from workspace.models.idempotency import IdempotencyKey
 from workspace.models.proposal import (
     ItemLevel,
@@ -41,6 +41,7 @@ __all__ = [
     "AuditEntry",
     "CatalogEntry",
     "CatalogLevel",
+    "CoEditing",
     "Comment",
     "CommentKind",
     "DocumentSettings",

@@ -24,6 +24,15 @@ class EventPhase(enum.StrEnum):
     CLOSED = "closed"
 
 
+class CoEditing(enum.StrEnum):
+    """Who works on a proposal, the organiser's choice per event."""
+
+    # The proposal's agency and the Bappeda of the same region (province or kabupaten/kota): at the
+    # rakor a region's Kesbangpol and Bappeda plan together. The default.
+    REGION = "region"
+    AGENCY = "agency"  # the proposal's agency alone
+
+
 event_agencies = sa.Table(
     "event_agency",
     db.metadata,
@@ -50,6 +59,12 @@ class Event(Model):
     # After signing in with a join code: must the person set a password (False), or may they go on
     # with the code's sign-in on that laptop until the event ends (True)? The organiser chooses.
     code_sign_in_lasts: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The address people's laptops reach the server by (http://192.168.1.10:5000): what the QR codes
+    # of the join codes open. Empty: SINERGI_PUBLIC_URL, else the address the organiser is using.
+    public_url: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    coediting: Mapped[CoEditing] = mapped_column(
+        enum_column(CoEditing), default=CoEditing.REGION, server_default=CoEditing.REGION.value
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     agencies: Mapped[list[Agency]] = relationship(secondary=event_agencies, order_by="Agency.region_code, Agency.kind")

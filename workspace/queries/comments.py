@@ -20,6 +20,7 @@ from workspace.models import (
     SuggestionStatus,
     User,
 )
+from workspace.queries.proposals import proposals_worked_on
 
 EDIT_ACTIONS = ("update", "restore", "create", "delete", "move")
 
@@ -183,9 +184,8 @@ def people_matching(event: Event, text: str, limit: int = MENTION_RESULTS) -> li
 
 def agency_dashboard(user: User, event: Event) -> tuple[Proposal | None, ReviewState | None, list[Comment]]:
     """For an agency's participant: its proposal, the latest verdict, and the open threads on it."""
-    proposal = db.session.scalar(
-        sa.select(Proposal).where(Proposal.event_id == event.id, Proposal.agency_id == user.agency_id)
-    )
+    worked_on = proposals_worked_on(user, event)
+    proposal = worked_on[0] if worked_on else None
     if proposal is None or not is_proposal_owner(user, proposal):
         return None, None, []
     open_threads = [

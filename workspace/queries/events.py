@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from workspace.extensions import db
 from workspace.models import Attendance, Event, Membership, Proposal, Session, SessionStatus, User
+from workspace.queries.proposals import proposals_worked_on
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,8 @@ def event_home(event: Event, viewer: User) -> EventHome:
                 .order_by(Attendance.joined_at)
             )
         )
-    my_proposal = None
-    if viewer.agency_id is not None:
-        my_proposal = db.session.scalar(
-            sa.select(Proposal).where(Proposal.event_id == event.id, Proposal.agency_id == viewer.agency_id)
-        )
+    worked_on = proposals_worked_on(viewer, event)
+    my_proposal = worked_on[0] if worked_on else None
     people_count = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Membership.user_id))).where(Membership.event_id == event.id)
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from workspace.core.numbers import query_id
+from workspace.core.permissions import works_on
 from workspace.extensions import db
 from workspace.models import (
     Agency,
@@ -19,6 +21,7 @@ from workspace.models import (
     ProposalItem,
     ProposalStatus,
     Revision,
+    event_agencies,
 )
 
 
@@ -116,3 +119,30 @@ def recent_revisions(proposal_id: int, limit: int = HISTORY_LENGTH) -> list[Revi
             .limit(limit)
         )
     )
+
+
+def proposals_worked_on(user: Any, event: Event) -> list[Proposal]:
+    """The event's proposals the person's agency works on (`permissions.works_on`): its own, and for
+    a Bappeda, its region's while the event lets a region's agencies co-edit. Own first."""
+    agency = getattr(user, "agency", None)
+    if agency is None:
+        return []
+    candidates = db.session.scalars(
+        sa.select(Proposal)
+        .join(Agency, Agency.id == Proposal.agency_id)
+        .where(Proposal.event_id == event.id, Agency.region_code == agency.region_code)
+        .order_by(Agency.kind, Agency.name)
+    )
+    worked_on = [proposal for proposal in candidates if works_on(agency, proposal)]
+    return sorted(worked_on, key=lambda proposal: proposal.agency_id != agency.id)
+
+
+def coeditors_of(proposal: Proposal) -> list[Agency]:
+    """Every agency that works on the proposal (its own first): what its page says about who edits."""
+    agencies = db.session.scalars(
+        sa.select(Agency)
+        .join(event_agencies, event_agencies.c.agency_id == Agency.id)
+        .where(event_agencies.c.event_id == proposal.event_id, Agency.region_code == proposal.agency.region_code)
+    )
+    editing = [agency for agency in agencies if works_on(agency, proposal)]
+    return sorted(editing, key=lambda agency: (agency.id != proposal.agency_id, agency.name))

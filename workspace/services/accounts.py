@@ -205,15 +205,7 @@ def change_own_password(user: User, current: str, password: str, confirmation: s
             raise NotFound(_("The page or data you are looking for does not exist."))
         person.password_hash = new_hash
         person.has_demo_password = False
-        db.session.add(
-            AuditEntry(
-                event_id=None,
-                actor_id=person.id,
-                action="person.password",
-                target=f"user:{person.id}",
-                detail=person.name[:2000],
-            )
-        )
+        record_person_audit(person, person, "person.password", person.name)
         _end_other_logins(user_id, keep_token)
         _keep_login(keep_token)
 
@@ -234,15 +226,7 @@ def reset_password(username: str, password: str) -> User:
         assert person is not None
         person.password_hash = new_hash
         person.has_demo_password = False
-        db.session.add(
-            AuditEntry(
-                event_id=None,
-                actor_id=None,
-                action="person.password",
-                target=f"user:{user_id}",
-                detail="flask reset-password",
-            )
-        )
+        record_person_audit(None, person, "person.password_reset", "flask reset-password")
         _end_other_logins(user_id, None)
     return person
 
@@ -252,3 +236,19 @@ def _hashed(password: str) -> str:
     probe = User()
     probe.set_password(password)
     return probe.password_hash or ""
+
+
+def record_person_audit(actor: User | None, person: User, action: str, detail: str) -> None:
+    """A line about an account (its password set or replaced), in the audit of every event the
+    person takes part in, so each event's organisers see it; none yet: one line of no event."""
+    event_ids: list[int | None] = [*sorted({membership.event_id for membership in person.memberships})] or [None]
+    for event_id in event_ids:
+        db.session.add(
+            AuditEntry(
+                event_id=event_id,
+                actor_id=actor.id if actor else None,
+                action=action,
+                target=f"user:{person.id}",
+                detail=detail[:2000],
+            )
+        )

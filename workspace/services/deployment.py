@@ -22,8 +22,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from workspace.core.uow import write_transaction
 from workspace.extensions import db
-from workspace.models import AuditEntry, Membership, Role, User
-from workspace.services.accounts import PUBLISHED_DEMO_PASSWORD, end_all_logins_of
+from workspace.models import Membership, Role, User
+from workspace.services.accounts import PUBLISHED_DEMO_PASSWORD, end_all_logins_of, record_person_audit
 
 # Readable on a printed list: no 0/O, 1/l/I.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -84,15 +84,8 @@ def replace_demo_passwords() -> list[NewLogin]:
             user.password_hash = hashes[username]
             user.has_demo_password = False
             end_all_logins_of(user.id)
-            db.session.add(
-                AuditEntry(
-                    event_id=None,
-                    actor_id=None,
-                    action="person.password",
-                    target=f"user:{user.id}",
-                    detail="LAN demo: the published demo password was replaced",
-                )
-            )
+            replaced = "LAN demo: the published demo password was replaced"
+            record_person_audit(None, user, "person.password_reset", replaced)
             logins.append(NewLogin(username=user.username, name=user.name, password=password))
     return logins
 

@@ -69,6 +69,10 @@ class PlannedItem:
     existing_id: int | None = None
     changes: list[FieldChange] = field(default_factory=list)
     created_id: int | None = None
+    # A nomenclature item whose name in the file differs from the nomenclature's: the file's name,
+    # shown in the preview, and used (as a local name) only when the user ticks it (`keep_file_name`).
+    file_name: str = ""
+    keep_file_name: bool = False
 
     @property
     def label(self) -> str:
@@ -108,8 +112,9 @@ def _level_word(level: ItemLevel) -> str:
 class RowReader:
     """Turns the sheet rows into planned items, collecting every error with its row number."""
 
-    def __init__(self, proposal: Proposal) -> None:
+    def __init__(self, proposal: Proposal, keep_names: frozenset[int] = frozenset()) -> None:
         self.proposal = proposal
+        self.keep_names = keep_names  # the rows whose own name the user chose to keep
         self.digit = proposal.agency.level.code_level_digit
         self.errors: list[RowError] = []
         self.items: list[PlannedItem] = []
@@ -134,6 +139,9 @@ class RowReader:
             self._remember(level, None)
             return
         name, entry = self._name_and_entry(number, level, code, outside, values)
+        file_name = _differing_name(clean_text(cell_text(values.get("name"))), entry)
+        if file_name and number in self.keep_names:
+            name = file_name
         probe = ProposalItem(level=level, outside_catalog=outside, unit="")
         planned = PlannedItem(
             row=number,
@@ -144,6 +152,8 @@ class RowReader:
             catalog_entry=entry,
             values=self._values(number, probe, values) if level is ItemLevel.SUBKEGIATAN else {},
             parent=parent,
+            file_name=file_name,
+            keep_file_name=bool(file_name) and number in self.keep_names,
         )
         self._check_duplicate(planned)
         self.items.append(planned)
@@ -268,6 +278,15 @@ class RowReader:
             self.names_seen.add(key)
 
 
+def _differing_name(file_name: str, entry: CatalogEntry | None) -> str:
+    """The file's name of a nomenclature item when it says something else than the nomenclature
+    (spaces and capitals aside); "" when it is the same, empty or too long to be a name."""
+    if entry is None or not file_name or len(file_name) > 500:
+        return ""
+    same = " ".join(file_name.split()).casefold() == " ".join(entry.name.split()).casefold()
+    return "" if same else file_name
+
+
 class _Existing:
     """The proposal's items, found by code, or by level, parent and name for an item without one."""
 
@@ -287,7 +306,8 @@ class _Existing:
 
 def _field_changes(planned: PlannedItem, existing: ProposalItem) -> list[FieldChange]:
     changes = []
-    if existing.outside_catalog and planned.outside_catalog and existing.name != planned.name and planned.name:
+    local_name = planned.outside_catalog or planned.keep_file_name
+    if (existing.outside_catalog or planned.keep_file_name) and local_name and existing.name != planned.name:
         changes.append(FieldChange("name", existing.name, planned.name))
     for name, new in planned.values.items():
         old = FIELDS[name].to_text(existing)

@@ -74,6 +74,11 @@ class ImportPlan:
         return [item for item in self.missing if item.parent_id not in missing_ids]
 
     @property
+    def renamed(self) -> list[PlannedItem]:
+        """Nomenclature items the file names differently: the user chooses which names to keep."""
+        return [p for p in self.items if p.file_name]
+
+    @property
     def has_changes(self) -> bool:
         return bool(self.created or self.updated or self.deleted)
 
@@ -138,15 +143,21 @@ def _read_sheet(proposal: Proposal, content: bytes, filename: str) -> Sheet:
 
 
 def plan_import(
-    actor: User, proposal_id: int, content: bytes, filename: str, delete_missing: bool = False
+    actor: User,
+    proposal_id: int,
+    content: bytes,
+    filename: str,
+    delete_missing: bool = False,
+    keep_names: frozenset[int] = frozenset(),
 ) -> ImportPlan:
-    """Read and validate the file, and say what applying it would change. Writes nothing."""
+    """Read and validate the file, and say what applying it would change. Writes nothing.
+    `keep_names`: the rows whose name, differing from the nomenclature's, the user keeps."""
     proposal = load_proposal_tree(proposal_id)
     if proposal is None:
         raise NotFound(_("The page or data you are looking for does not exist."))
     require_edit(actor, proposal)
     sheet = _read_sheet(proposal, content, filename)
-    reader = RowReader(proposal)
+    reader = RowReader(proposal, keep_names)
     for row in sheet.rows:
         reader.read(row.number, row.values)
     errors = reader.errors
@@ -235,11 +246,17 @@ class _Applying:
 
 
 def apply_import(
-    actor: User, proposal_id: int, content: bytes, filename: str, expected_revision: int, delete_missing: bool = False
+    actor: User,
+    proposal_id: int,
+    content: bytes,
+    filename: str,
+    expected_revision: int,
+    delete_missing: bool = False,
+    keep_names: frozenset[int] = frozenset(),
 ) -> tuple[ImportCounts, ProposalWrite]:
     """Apply a previewed import; refuses when the file has errors (ImportInvalid) or the proposal
-    moved on since the preview (ImportStale)."""
-    plan = plan_import(actor, proposal_id, content, filename, delete_missing)
+    moved on since the preview (ImportStale). New rows take the place they have in the file."""
+    plan = plan_import(actor, proposal_id, content, filename, delete_missing, keep_names)
     if not plan.ok:
         raise ImportInvalid(plan)
     if plan.revision != expected_revision:
@@ -263,6 +280,7 @@ def apply_import(
                 applying.update(planned, planned.existing_id)
         for item_id in deletions:
             applying.delete(item_id)
+        _order_as_in_the_file(proposal_id, plan.items, set(deletions))
         unit.record(
             TreeChanged(
                 proposal_id=proposal_id,
@@ -274,6 +292,37 @@ def apply_import(
             )
         )
     return counts, ProposalWrite(proposal_id=proposal_id, revision=applying.revision, published=unit.published)
+
+
+def _order_as_in_the_file(proposal_id: int, items: list[PlannedItem], deleted: set[int]) -> None:
+    """Under every parent that got a new child, the children in the file's order; those the file
+    does not list keep their order, after them. (A new row lands where it sits in the file, not at
+    the end of its kegiatan.)"""
+    by_parent: dict[int | None, list[int]] = {}
+    new_under: set[int | None] = set()
+    for planned in items:
+        parent_id = planned.parent.item_id if planned.parent is not None else None
+        if planned.item_id is not None:
+            by_parent.setdefault(parent_id, []).append(planned.item_id)
+        if planned.existing_id is None:
+            new_under.add(parent_id)
+    for parent_id in new_under:
+        in_file = by_parent.get(parent_id, [])
+        children = list(
+            db.session.scalars(
+                sa.select(ProposalItem)
+                .where(
+                    ProposalItem.proposal_id == proposal_id,
+                    ProposalItem.parent_id.is_(None) if parent_id is None else ProposalItem.parent_id == parent_id,
+                    ProposalItem.id.not_in(deleted) if deleted else sa.true(),
+                )
+                .order_by(ProposalItem.position, ProposalItem.id)
+            )
+        )
+        rank = {item_id: index for index, item_id in enumerate(in_file)}
+        ordered = sorted(children, key=lambda child: (child.id not in rank, rank.get(child.id, 0), child.position))
+        for position, child in enumerate(ordered):
+            child.position = position
 
 
 def _next_positions(proposal_id: int) -> dict[int | None, int]:

@@ -27,6 +27,7 @@ from workspace.models import (
     User,
     VerdictKind,
 )
+from workspace.queries.proposals import coeditors_of
 from workspace.services.changes import bump_revision
 from workspace.services.comments import MAX_COMMENT_LENGTH, notify, record_notified, strip_controls
 from workspace.services.editing import fresh
@@ -89,6 +90,9 @@ def _verdict_and_note(verdict: str, note: str) -> tuple[VerdictKind, str]:
 
 
 def _agency_participants(proposal: Proposal) -> list[User]:
+    """The participants of every agency that works on the proposal (its own, and its region's
+    Bappeda when the event lets them co-edit): whom a verdict concerns."""
+    agency_ids = [agency.id for agency in coeditors_of(proposal)]
     return list(
         db.session.scalars(
             sa.select(User)
@@ -96,7 +100,7 @@ def _agency_participants(proposal: Proposal) -> list[User]:
             .where(
                 Membership.event_id == proposal.event_id,
                 Membership.role == Role.PARTICIPANT,
-                User.agency_id == proposal.agency_id,
+                User.agency_id.in_(agency_ids),
             )
         )
     )

@@ -21,11 +21,12 @@ from werkzeug.wrappers import Response
 
 from workspace.core.access import access, by_id
 from workspace.core.errors import NotFound, ServiceError, ValidationFailed
+from workspace.core.numbers import query_id
 from workspace.exports.name_tags import Card, cards_pdf
 from workspace.extensions import db
 from workspace.models import AgencyKind, AgencyLevel, CatalogEntry, Event, EventPhase, Role, User
 from workspace.services import onboarding
-from workspace.views.helpers import download
+from workspace.views.helpers import PublicAddress, download, public_address
 
 blueprint = Blueprint("admin", __name__)
 
@@ -64,6 +65,7 @@ def _event_page(event: Event, invalid: ValidationFailed | None = None) -> tuple[
         form=request.form if invalid else None,
         errors=invalid.errors if invalid else {},
         phases=list(EventPhase),
+        address=public_address(event),
     )
     return page, 422 if invalid else 200
 
@@ -155,14 +157,25 @@ def _people_page(
     event: Event, errors: dict[str, str] | None = None, form: dict[str, str] | None = None, status: int = 200
 ) -> tuple[str, int]:
     query = request.args.get("q", "").strip().lower()[:80]
-    people = onboarding.people.people_of(_actor(), event)
-    if query:
-        people = [(user, roles) for user, roles in people if _matches(query, user)]
+    agency_id = query_id(request.args.get("agency"))
+    without_password = request.args.get("tanpa_sandi") == "1"
+    everyone = onboarding.people.people_of(_actor(), event)
+    people = [
+        (user, roles)
+        for user, roles in everyone
+        if (not query or _matches(query, user))
+        and (agency_id is None or user.agency_id == agency_id)
+        and (not without_password or not user.password_hash)
+    ]
     return render_template(
         "admin/people.html",
         event=event,
         people=people,
+        everyone_count=len(everyone),
         query=query,
+        agency_id=agency_id,
+        without_password=without_password,
+        address=public_address(event),
         errors=errors or {},
         form=form or {},
         roles=list(Role),
@@ -322,7 +335,7 @@ def people_import_apply(event_id: int, event: Event) -> Page:
 # ---- Join codes and name-tag cards ------------------------------------------------------------
 
 
-def _card(item: onboarding.IssuedCode) -> Card:
+def _card(item: onboarding.IssuedCode, address: PublicAddress) -> Card:
     user = item.user
     return Card(
         name=user.name,
@@ -330,7 +343,7 @@ def _card(item: onboarding.IssuedCode) -> Card:
         agency=user.agency.name if user.agency else "",
         username=user.username,
         code=item.code,
-        url=url_for("auth.join_form", kode=item.code, _external=True),
+        url=address.url(url_for("auth.join_form", kode=item.code)),
     )
 
 
@@ -346,12 +359,13 @@ def issue_codes(event_id: int, event: Event) -> Page:
         # No cards to show: the answer is the list of people, with the reason (from either page).
         flash(error.message, "error")
         return redirect(url_for("admin.people", event_id=event_id))
-    cards = [_card(item) for item in issued]
+    address = public_address(event)
+    cards = [_card(item, address) for item in issued]
     output = request.form.get("format", "html")
     if output == "pdf":
         return download(cards_pdf(cards, event.title), "application/pdf", f"kartu-nama-{event.slug}.pdf")
     template = "admin/code_screen.html" if output == "screen" else "admin/cards.html"
-    return render_template(template, event=event, cards=cards)
+    return render_template(template, event=event, cards=cards, address=address)
 
 
 # ---- Sessions and agenda ---------------------------------------------------------------------

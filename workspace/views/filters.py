@@ -12,7 +12,7 @@ from flask_wtf.csrf import generate_csrf
 
 from workspace import labels
 from workspace.core.item_fields import FIELDS
-from workspace.formatting import comment_html, format_number, format_rupiah, zone_name
+from workspace.formatting import comment_html, format_millions, format_number, format_rupiah, zone_name
 from workspace.queries.agreements import agreement_state
 from workspace.queries.comments import unread_counts
 
@@ -20,6 +20,7 @@ from workspace.queries.comments import unread_counts
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["millions"] = format_millions
     app.jinja_env.filters["comment_html"] = comment_html
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["b64encode"] = lambda data: base64.b64encode(data or b"").decode("ascii")

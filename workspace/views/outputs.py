@@ -19,10 +19,11 @@ from flask_login import current_user, login_required
 
 from workspace.core.access import access, by_id
 from workspace.core.errors import NotFound, PermissionDenied, ValidationFailed
-from workspace.core.numbers import required_form_number
+from workspace.core.numbers import form_ids, required_form_number
 from workspace.core.permissions import can_export_event, can_export_proposal, can_view_proposal, is_proposal_owner
 from workspace.exports.directions import directions_overview
 from workspace.exports.matrix import MatrixFilters, build_matrix, items_in_cell, row_code
+from workspace.exports.matrix_xlsx import matrix_xlsx
 from workspace.exports.spreadsheet import XLSX_MEDIA_TYPE, proposals_csv, proposals_xlsx
 from workspace.extensions import db
 from workspace.models import Event, Proposal, ProposalStatus
@@ -92,6 +93,15 @@ def matrix(event_id: int, event: Event) -> str:
         directions=national_directions(),
         statuses=list(ProposalStatus),
     )
+
+
+@blueprint.route("/rakor/<int:event_id>/matriks.xlsx")
+@access("event", load=by_event)
+@login_required
+def matrix_download(event_id: int, event: Event) -> Response:
+    """The matrix as shown, with the same filters, as a spreadsheet to take home."""
+    matrix = build_matrix(event, MatrixFilters.from_args(request.args))
+    return download(matrix_xlsx(event, matrix), XLSX_MEDIA_TYPE, f"matriks-sinkronisasi-{event.slug}.xlsx")
 
 
 @blueprint.route("/rakor/<int:event_id>/matriks/sel")
@@ -225,14 +235,23 @@ def import_preview(proposal_id: int, proposal: Proposal) -> tuple[str, int]:
 def import_apply(proposal_id: int, proposal: Proposal) -> Any:
     revision = required_form_number(request.form.get("revision"))
     delete_missing = bool(request.form.get("delete_missing"))
+    keep_names = frozenset(form_ids(request.form.getlist("keep_name")))  # the rows whose own name is kept
     try:
         content, filename = _uploaded()
         counts, write = importing.apply_import(
-            _actor(), proposal_id, content, filename, expected_revision=revision, delete_missing=delete_missing
+            _actor(),
+            proposal_id,
+            content,
+            filename,
+            expected_revision=revision,
+            delete_missing=delete_missing,
+            keep_names=keep_names,
         )
     except importing.ImportStale as stale:
         # Changed since the preview: the new preview, to check and confirm again.
-        fresh_plan = importing.plan_import(_actor(), proposal_id, content, filename, delete_missing=delete_missing)
+        fresh_plan = importing.plan_import(
+            _actor(), proposal_id, content, filename, delete_missing=delete_missing, keep_names=keep_names
+        )
         return _import_page(
             proposal, stale.status, plan=fresh_plan, content=_encoded(content), filename=filename, error=stale.message
         )

@@ -76,6 +76,7 @@ def detail(proposal_id: int) -> Response:
         tree_html=Markup(TREE_SLOT),
         threads_html=threads_html(proposal),
         review=comment_service.review_state(proposal),
+        editors=proposal_service.coeditors_of(proposal),
     )
     head, _slot, tail = page.partition(TREE_SLOT)
     body = [head.encode("utf-8"), tree, tail.encode("utf-8")]
@@ -92,4 +93,5 @@ def read_only_reason(proposal: Proposal) -> str:
         return _("The event is closed; proposals can no longer be changed.")
     if is_proposal_owner(current_user, proposal):
         return _("You cannot change this proposal.")
-    return _("Read only: only participants of %(agency)s can change this proposal.", agency=proposal.agency.short_name)
+    agencies = ", ".join(agency.short_name for agency in proposal_service.coeditors_of(proposal))
+    return _("Read only: only participants of %(agency)s can change this proposal.", agency=agencies)

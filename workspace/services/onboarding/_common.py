@@ -4,6 +4,7 @@ agencies changed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import gettext as _
@@ -39,7 +40,9 @@ def organised_event(actor: User, event_id: int) -> Event:
 
 
 def one_line(raw: Any) -> str:
-    return clean_text(str(raw or ""))
+    """One line as a person meant it: no control characters, spaces collapsed ("Siti   Aminah" is
+    "Siti Aminah", on the card and in the database), none at either end."""
+    return re.sub(r"\s+", " ", clean_text(str(raw or ""))).strip()
 
 
 def text_field(errors: dict[str, str], name: str, raw: Any, limit: int, required: bool = False) -> str:

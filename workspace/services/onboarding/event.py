@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from workspace.core.changes import PhaseChanged
 from workspace.core.errors import ValidationFailed
 from workspace.core.uow import write_transaction
 from workspace.extensions import db
-from workspace.models import Event, EventPhase, JoinCode, LoginSession, User
+from workspace.models import CoEditing, Event, EventPhase, JoinCode, LoginSession, User
 from workspace.services.onboarding._common import event_by_id, one_line, organised_event, text_field
 from workspace.services.onboarding.audit import record_audit
 
@@ -51,6 +52,10 @@ def event_values(form: dict[str, Any]) -> dict[str, Any]:
     if phase_text not in EventPhase._value2member_map_:
         errors["phase"] = _("Choose a phase.")
     lasts = form.get("code_sign_in_lasts") in ("1", "on", "true")
+    public_url = _public_url(errors, form.get("public_url"))
+    coediting_text = one_line(form.get("coediting") or CoEditing.REGION.value)
+    if coediting_text not in CoEditing._value2member_map_:
+        errors["coediting"] = _("Choose who edits a proposal.")
     if errors:
         raise ValidationFailed(errors)
     return {
@@ -63,7 +68,32 @@ def event_values(form: dict[str, Any]) -> dict[str, Any]:
         "ends_on": ends_on,
         "phase": EventPhase(phase_text),
         "code_sign_in_lasts": lasts,
+        "coediting": CoEditing(coediting_text),
+        "public_url": public_url,
     }
+
+
+def _public_url(errors: dict[str, str], raw: Any) -> str:
+    """The address laptops reach the server by: http(s)://host[:port][/path], nothing else."""
+    text = one_line(raw).rstrip("/")
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    try:
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        port_ok = False
+    if (
+        len(text) > 300
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.query
+        or parts.fragment
+        or not port_ok
+    ):
+        errors["public_url"] = _("Enter an address such as http://192.168.1.10:5000 (http or https, no more).")
+    return text
 
 
 def update_event(actor: User, event_id: int, form: dict[str, Any]) -> Event:

@@ -147,11 +147,33 @@ def has_activity(user: User) -> bool:
     return edited is not None or commented is not None
 
 
+# Titles and honorifics around an Indonesian name, never part of a username: a short dotted token
+# (dr., drs., dra., ir., h., hj., S.Sos., M.Si., Sp.PD, A.Md.), or one of these written plainly.
+DOTTED_TITLE = re.compile(r"^(?:[a-z]{1,3}\.)+[a-z]{0,5}\.?$")
+PLAIN_TITLES = frozenset(
+    {"dr", "drg", "drs", "dra", "ir", "prof", "hj", "kh", "ust", "ustadz", "ustadzah", "bapak", "ibu", "bpk",
+     "sdr", "sdri", "se", "sh", "mm", "msi", "mpd", "spd", "ssos", "skom", "mt", "phd", "mba", "msc", "bsc", "amd"}
+)  # fmt: skip
+
+
+def _name_words(name: str) -> list[str]:
+    """The words of a name without its titles: `Dra. Hj. Siti Aminah, M.Si.` → siti, aminah."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    before_degrees = plain.split(",")[0]  # "…, S.Sos., M.Si." — degrees follow a comma
+    words = []
+    for token in before_degrees.split():
+        if DOTTED_TITLE.match(token) or token.strip(".'()-") in PLAIN_TITLES:
+            continue
+        words.extend(re.findall(r"[a-z0-9]+", token))
+    return words
+
+
 def unique_username(name: str, taken: set[str] | None = None) -> str:
-    """`Budi Santoso, S.Sos.` → `budi.santoso` (then `budi.santoso2`, … if taken)."""
-    plain = unicodedata.normalize("NFKD", name.split(",")[0]).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", plain.lower())[:3] or ["peserta"]
-    base = ".".join(words)[:60]
+    """The first and the last word of the name, without titles or honorifics:
+    `Dra. Hj. Siti Aminah, M.Si.` → `siti.aminah`, `Drs. Usman Effendi Nasution` →
+    `usman.nasution`, `Suparman` → `suparman` (then `siti.aminah2`, … if taken)."""
+    words = _name_words(name) or ["peserta"]
+    base = ".".join([words[0], words[-1]] if len(words) > 1 else words)[:60]
     taken = taken if taken is not None else set()
     candidate, number = base, 2
     while candidate in taken or db.session.scalar(sa.select(User.id).where(User.username == candidate)):
