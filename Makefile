@@ -36,8 +36,10 @@ install: $(VENV)/.runtime-installed compile-translations
 serve: install
 	$(BIN)/python app.py
 
-# The suite runs on every core (pytest-xdist); PYTEST_WORKERS=0 runs it in this one process.
-PYTEST_WORKERS ?= auto
+# The suite runs on every core, and on at least three workers (pytest-xdist): the server and
+# browser tests mostly wait on sockets, so two cores keep three busy. PYTEST_WORKERS=0 runs it in
+# this one process.
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(max(os.cpu_count() or 1, 3))')
 test: $(VENV)/.dev-installed compile-translations
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 

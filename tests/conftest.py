@@ -62,15 +62,17 @@ BACKENDS = ["sqlite"] + (["postgresql"] if databases_module.POSTGRES_URL or IN_C
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests check the front end, so they run on one engine: SQLite, what `make run` serves.
-    Both engines are compared by everything else — the view tests, the real eventlet and gevent
-    servers with real Socket.IO clients, the concurrency tests — which keeps the suite within CI's
-    15 minutes on two cores (the chaos test alone is two minutes a run)."""
+    """Tests whose subject does not touch the database engine run on one engine, SQLite (what `make
+    run` serves): the browser tests (they check the front end) and those marked `one_engine` (TCP
+    connection handling, the start-up refusal of app.py). Both engines are compared by everything
+    else — the view and service tests, the real eventlet and gevent servers with real Socket.IO
+    clients, the concurrency tests — which keeps the suite within CI's 15 minutes on two cores."""
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("databases") == "postgresql"
-        (dropped if on_postgres and item.get_closest_marker("browser") else kept).append(item)
+        one_engine = item.get_closest_marker("browser") or item.get_closest_marker("one_engine")
+        (dropped if on_postgres and one_engine else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -31,7 +31,8 @@ from tests.servers import RunningServer, start_server
 from workspace.config import connection_settings
 from workspace.services.demo import DEMO_PASSWORD
 
-pytestmark = pytest.mark.server
+# TCP connections and socket caps: nothing here touches the database engine.
+pytestmark = [pytest.mark.server, pytest.mark.one_engine]
 
 OTHER_ADDRESS = "127.0.0.2"  # loopback too (all of 127/8): a second "laptop" for the per-address cap
 CLOSE_BOUND = 10.0  # seconds: a connection the server should drop is gone within this (functional)

@@ -468,6 +468,7 @@ def test_the_server_command_line_resets_an_organisers_password_and_ends_their_si
 # ---- The real start: python app.py -----------------------------------------------------------------
 
 
+@pytest.mark.one_engine  # the start-up check reads one flag per account: the same on both engines
 def test_app_py_refuses_to_listen_on_the_network_with_the_demo_and_serves_a_lan_demo_on_purpose(
     tmp_path: Path, live_database: str
 ) -> None:

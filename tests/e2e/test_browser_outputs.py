@@ -92,12 +92,17 @@ def test_the_matrix_prints_landscape_with_all_fifteen_regions(browser, browser_s
     regions = page.locator("#matrix thead th.region").all_inner_texts()
     assert len(regions) == 15
     page.emulate_media(media="print")
+    # The printable width of A4 landscape within the 8 mm margins: 281 mm at 96 px an inch.
+    page.set_viewport_size({"width": 1062, "height": 750})
     expect(page.locator(".filters")).to_be_hidden()
-    fits = page.evaluate(
+    # Nothing is wider than the page: neither the table nor any cell's content spilling out of it.
+    widths = page.evaluate(
         "() => { const t = document.querySelector('#matrix table');"
-        " return [t.scrollWidth, t.parentElement.clientWidth]; }"
+        " const spilling = [...t.querySelectorAll('th, td')].filter(c => c.scrollWidth > c.clientWidth + 1)"
+        "   .map(c => c.textContent.trim().slice(0, 30));"
+        " return [t.getBoundingClientRect().width, document.documentElement.scrollWidth, spilling]; }"
     )
-    assert fits[0] <= fits[1], f"the printed table is {fits[0]} px in {fits[1]} px"
+    assert widths[0] <= 1062 and widths[1] <= 1062 and widths[2] == [], f"wider than the page: {widths}"
     pdf = page.pdf(prefer_css_page_size=True)
     import io
 
