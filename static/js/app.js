@@ -101,6 +101,32 @@
     if (event.target.matches && event.target.matches("textarea[data-mentions]")) { setTimeout(closeMentions, 150); }
   });
 
+  // A type-ahead filter over a list (the console's person pickers): the items whose data-search
+  // holds every typed word, accents and case aside; with data-show-all, all when nothing is typed.
+  function folded(text) {
+    return (text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[data-filter-list]")) { return; }
+    var list = document.querySelector(box.dataset.filterList);
+    if (!list) { return; }
+    var words = folded(box.value).split(/\s+/).filter(Boolean);
+    var shown = 0;
+    list.querySelectorAll("li[data-search]").forEach(function (item) {
+      var haystack = folded(item.dataset.search);
+      var match = words.length ? words.every(function (w) { return haystack.indexOf(w) >= 0; }) : box.hasAttribute("data-show-all");
+      item.hidden = !match;
+      if (match) { shown += 1; }
+    });
+    list.dataset.state = words.length && !shown ? "empty" : "";
+  });
+  // A console form that made something (a breakout, an agreement) starts empty again.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.matches && form.matches("form[data-reset-on-success]") && event.detail.successful) { form.reset(); }
+  });
+
   // Print buttons and selects that submit their form (no inline script: the CSP forbids it).
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) { window.print(); }
@@ -643,12 +669,62 @@
       if (following()) { spot.scrollIntoView({behavior: "smooth", block: "start"}); }
     };
     // The facilitator's console is this person's own (its forms), not a broadcast: fetched anew
-    // after a reconnect and when the room's state changed, unless the facilitator is using it.
-    var refreshConsole = function () {
-      var panel = document.getElementById("session-" + sessionId + "-console");
-      if (!panel || !panel.dataset.refreshUrl || panel.contains(document.activeElement)) { return; }
-      htmx.ajax("GET", panel.dataset.refreshUrl, {target: panel, swap: "outerHTML"});
+    // after a reconnect and on every change of the session (from any window); while the
+    // facilitator is typing in it, once they leave it, so nothing they typed is lost.
+    var consoleStale = false;
+    var consoleId = "session-" + sessionId + "-console";
+    // Busy: a field of the console has the focus, or holds what the facilitator typed or ticked
+    // and has not sent yet (a refresh then would throw it away).
+    var consoleBusy = function (panel) {
+      var focused = panel.contains(document.activeElement) &&
+        document.activeElement.matches("input:not([type=hidden]):not([type=checkbox]), textarea, select");
+      return focused || panel.dataset.dirty === "true";
     };
+    document.addEventListener("input", function (event) {
+      var panel = event.target.closest && event.target.closest("#" + consoleId);
+      if (panel && !event.target.matches("input[data-filter-list]")) { panel.dataset.dirty = "true"; }
+    });
+    document.addEventListener("htmx:afterRequest", function (event) {
+      var panel = document.getElementById(consoleId);
+      if (panel && event.detail.successful && event.detail.elt.closest && event.detail.elt.closest("#" + consoleId) &&
+          event.detail.elt.matches("form")) {
+        panel.dataset.dirty = "false";
+        if (consoleStale) { setTimeout(refreshConsole, 100); }
+      }
+    });
+    // The answer of a refresh arriving while the facilitator started typing waits, too.
+    document.addEventListener("htmx:beforeSwap", function (event) {
+      var panel = document.getElementById(consoleId);
+      if (panel && event.detail.target === panel && consoleBusy(panel)) {
+        event.detail.shouldSwap = false;
+        consoleStale = true;
+      }
+    });
+    var refreshConsole = function () {
+      var panel = document.getElementById(consoleId);
+      if (!panel || !panel.dataset.refreshUrl) { return; }
+      var typing = consoleBusy(panel);
+      var folds = Array.prototype.map.call(panel.querySelectorAll("details[class]"), function (d) {
+        return [d.className.split(" ")[0], d.open];
+      });
+      if (typing) { consoleStale = true; return; }
+      consoleStale = false;
+      htmx.ajax("GET", panel.dataset.refreshUrl, {target: panel, swap: "outerHTML"}).then(function () {
+        var fresh = document.getElementById("session-" + sessionId + "-console");
+        if (!fresh) { return; }
+        folds.forEach(function (fold) {  // what the facilitator had opened or closed stays so
+          var details = fold[0] && fresh.querySelector("details." + fold[0]);
+          if (details) { details.open = fold[1]; }
+        });
+      });
+    };
+    document.addEventListener("focusout", function (event) {
+      var panel = document.getElementById(consoleId);
+      // Leaving the console for the rest of the page drops what was left unsent there.
+      if (panel && panel.contains(event.target) && !panel.contains(event.relatedTarget)) { panel.dataset.dirty = "false"; }
+      if (consoleStale) { setTimeout(function () { if (consoleStale) { refreshConsole(); } }, 300); }
+    });
+    socket.on("event:sessions", function () { refreshConsole(); });
     var sessionJoined = false;
     socket.on("connect", function () {
       socket.emit("session:join", {session_id: sessionId}, function (answer) {
@@ -665,7 +741,7 @@
       Object.keys(message.fragments).forEach(function (id) { replaceById(id, message.fragments[id]); });
       setTimer(message.timer);
       if (message.part === "spotlight") { showSpotlight(); }
-      if (message.part === "state") { refreshConsole(); }
+      refreshConsole();
     });
   }
 

@@ -118,3 +118,47 @@ def test_a_breakout_title_with_markup_stays_text(browser, browser_server: Runnin
     assert room.evaluate("window.name") != "pwned"
     facilitator_context.close()
     participant_context.close()
+
+
+def test_the_console_runs_a_room_at_1366_and_stays_live(browser, browser_server: RunningServer) -> None:
+    """Issue 17, item 7: at 1366 × 768 the console needs no sideways scroll; run mode spotlights
+    the proposals one after the other on every screen; a breakout made in another window appears
+    without a reload; the breakout form starts empty again; the person picker finds by agency."""
+    from playwright.sync_api import expect
+
+    facilitator_context, console = open_session(browser, browser_server, "fasilitator", viewport=(1366, 768))
+    participant_context, room = open_session(browser, browser_server, "peserta.sambas")
+    panel = console.locator("section.console")
+    expect(panel.locator(".console-run h3")).to_contain_text("usulan dalam agenda")
+    assert console.evaluate("document.documentElement.scrollWidth") <= 1366
+
+    # Run mode: the first proposal, then the next, spotlighted on the participant's screen.
+    panel.get_by_role("button", name="Mulai dari yang pertama").click()
+    expect(panel.locator(".console-run h3")).to_have_text(re.compile(r"Usulan 1 dari \d+"), timeout=LIVE_BOUND_MS)
+    first = panel.locator(".run-current").get_attribute("data-proposal-id")
+    expect(room.locator("section.spotlight")).to_have_attribute("data-proposal-id", first, timeout=LIVE_BOUND_MS)
+    panel.get_by_role("button", name="Berikutnya →").click()
+    expect(panel.locator(".console-run h3")).to_have_text(re.compile(r"Usulan 2 dari \d+"), timeout=LIVE_BOUND_MS)
+    expect(panel.locator(".run-totals")).to_contain_text("sub kegiatan")
+
+    # A breakout made in another window of the facilitator shows up here, live.
+    other_context, other = open_session(browser, browser_server, "fasilitator")
+    other_panel = other.locator("section.console")
+    other_panel.locator(".breakout-new input[name=title]").fill("Kelompok Ideologi")
+    other_panel.locator(".breakout-new input[name=proposals]").first.check()
+    other_panel.locator(".breakout-new input[type=search]").fill("Sambas")
+    other_panel.locator(".breakout-new li:not([hidden]) input[name=people]").first.check()
+    other_panel.get_by_role("button", name="Bentuk kelompok").click()
+    expect(other_panel.locator(".breakout-new input[name=title]")).to_have_value("", timeout=LIVE_BOUND_MS)
+    expect(panel.locator(".breakout-card")).to_contain_text("Kelompok Ideologi", timeout=LIVE_BOUND_MS)
+    expect(panel.locator(".breakout-card")).to_contain_text("Sambas")
+
+    # The picker finds people by agency and offers the move.
+    panel.locator(".person-picker input[type=search]").fill("singkawang")
+    found = panel.locator(".person-picker li:not([hidden])")
+    expect(found.first).to_contain_text("Singkawang")
+    expect(found.first.get_by_role("button", name="ke Kelompok Ideologi")).to_be_visible()
+    assert console.evaluate("document.documentElement.scrollWidth") <= 1366
+    screenshot(console, "09-facilitator-console-1366")
+    for context in (facilitator_context, participant_context, other_context):
+        context.close()

@@ -11,7 +11,9 @@ from workspace.extensions import db
 from workspace.models import (
     Agreement,
     Attendance,
+    Comment,
     Event,
+    ItemLevel,
     Proposal,
     Session,
     SessionKind,
@@ -105,3 +107,57 @@ def timer_state(session: Session) -> TimerState:
 
 def _epoch_ms(moment: datetime) -> int:
     return int((moment - datetime(1970, 1, 1)).total_seconds() * 1000)
+
+
+@dataclass(frozen=True)
+class RunState:
+    """The console's run mode: the session's proposals in order, the one spotlighted now (the
+    current one), its totals and open discussions, and its neighbours for previous / next."""
+
+    proposals: list[Proposal]
+    current: Proposal | None
+    index: int  # of the current one, -1 when none of the session's proposals is spotlighted
+    subkegiatan_count: int
+    budget: int
+    open_threads: int
+
+    @property
+    def previous(self) -> Proposal | None:
+        return self.proposals[self.index - 1] if self.index > 0 else None
+
+    @property
+    def next(self) -> Proposal | None:
+        if self.index < 0:
+            return self.proposals[0] if self.proposals else None
+        return self.proposals[self.index + 1] if self.index + 1 < len(self.proposals) else None
+
+
+def run_state(session: Session) -> RunState:
+    proposals = proposals_of(session)
+    index = next((i for i, p in enumerate(proposals) if p.id == session.spotlight_proposal_id), -1)
+    current = proposals[index] if index >= 0 else None
+    if current is None:
+        return RunState(proposals, None, -1, 0, 0, 0)
+    subs = [item for item in current.items if item.level is ItemLevel.SUBKEGIATAN]
+    open_threads = db.session.scalar(
+        sa.select(sa.func.count(Comment.id)).where(
+            Comment.proposal_id == current.id,
+            Comment.parent_id.is_(None),
+            Comment.resolved_at.is_(None),
+            Comment.deleted_at.is_(None),
+            Comment.hidden_at.is_(None),
+        )
+    )
+    return RunState(proposals, current, index, len(subs), sum(i.budget or 0 for i in subs), open_threads or 0)
+
+
+def breakout_board(plenary: Session) -> list[tuple[Session, list[User], list[Proposal]]]:
+    """Each breakout of a plenary with its people (by name, agency loaded) and its proposals."""
+    return [
+        (
+            breakout,
+            sorted(breakout.members, key=lambda user: user.name),
+            sorted(breakout.proposals, key=lambda p: p.agency.region_code),
+        )
+        for breakout in plenary.breakouts
+    ]

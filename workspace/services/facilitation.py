@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from workspace.core.access import deactivated_agency_refusal
 from workspace.core.changes import EventSessionsChanged, LockChanged, PersonMoved, SessionPartChanged
@@ -44,13 +45,30 @@ MAX_TIMER_MINUTES = 8 * 60
 T = TypeVar("T")
 
 
+# What each field of the facilitator's forms is called, so that a refusal names it: the console's
+# forms show the message alone, away from the field ("Catatan: Isian ini wajib diisi.").
+FIELD_LABELS = {
+    "title": _l("Name"),
+    "agenda": _l("Agenda item"),
+    "agenda_title": _l("Agenda item"),
+    "label": _l("Timer label"),
+    "announcement": _l("Announcement"),
+    "note": _l("Agreement note"),
+}
+
+
 def clean_text(raw: str, limit: int, field: str, required: bool = False) -> str:
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", raw.replace("\r\n", "\n")).strip()
+    label = FIELD_LABELS.get(field, "")
     if required and not text:
-        raise ValidationFailed({field: _("This field is required.")})
+        raise ValidationFailed({field: _named(label, _("This field is required."))})
     if len(text) > limit:
-        raise ValidationFailed({field: _("At most %(max)d characters.", max=limit)})
+        raise ValidationFailed({field: _named(label, _("At most %(max)d characters.", max=limit))})
     return text
+
+
+def _named(label: object, message: str) -> str:
+    return f"{label}: {message}" if label else message
 
 
 def _missing() -> NotFound:

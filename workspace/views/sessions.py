@@ -16,19 +16,22 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workspace.core.access import Loader, access
-from workspace.core.numbers import form_id, form_ids, required_form_id, whole_number
+from workspace.core.numbers import form_id, form_ids, query_id, required_form_id, whole_number
 from workspace.core.permissions import can_check_in, can_facilitate
+from workspace.exports.spreadsheet import ordered_items
 from workspace.extensions import db
 from workspace.fragments import render
-from workspace.models import AgendaItem, Event, ProposalItem, Session, SessionStatus, User
+from workspace.models import AgendaItem, Event, ProposalItem, Session, SessionKind, SessionStatus, User
 from workspace.queries.proposals import load_proposal_tree
 from workspace.queries.sessions import (
     attendance_of,
+    breakout_board,
     breakout_of,
     console_people,
     current_agreements,
     event_proposals,
     proposals_of,
+    run_state,
     timer_state,
 )
 from workspace.services import agreements, facilitation
@@ -87,8 +90,27 @@ def _room_context(session: Session) -> dict[str, Any]:
 
 
 def _console_context(session: Session) -> dict[str, Any]:
-    """What the facilitator's console adds to the room: the event's people and proposals."""
-    return {"people": console_people(session.event), "all_proposals": event_proposals(session.event)}
+    """What the facilitator's console adds to the room: the event's people and proposals, the run
+    mode, the breakout board, and the items of the proposal spotlighted now."""
+    board = breakout_board(session) if session.kind is SessionKind.PLENARY else []
+    return {
+        "people": console_people(session.event),
+        "all_proposals": event_proposals(session.event),
+        "run": run_state(session),
+        "board": board,
+        "placed": {person.id: breakout for breakout, members, _proposals in board for person in members},
+        "spotlight_items": _items_of(session, session.spotlight_proposal_id),
+    }
+
+
+def _items_of(session: Session, proposal_id: int | None) -> list[Any]:
+    """The items of one proposal of the session's event, in the tree's order (none: no proposal)."""
+    if proposal_id is None:
+        return []
+    proposal = load_proposal_tree(proposal_id)
+    if proposal is None or proposal.event_id != session.event_id:
+        return []
+    return ordered_items(proposal)
 
 
 # ---- Pages ----------------------------------------------------------------------------------
@@ -118,6 +140,17 @@ def console(session_id: int, session: Session) -> str:
     """The facilitator's console alone: the room re-fetches it after a reconnect and whenever the
     room's state changed (a breakout made in another window), unless the facilitator is using it."""
     return render_template("sessions/_console.html", **_room_context(session), **_console_context(session))
+
+
+@blueprint.route("/sesi/<int:session_id>/konsol/butir")
+@access("facilitator", load=facilitated)
+@login_required
+def console_items(session_id: int, session: Session) -> str:
+    """The spotlight's item choices for the proposal just chosen in the console (only its items)."""
+    proposal_id = query_id(request.args.get("proposal"))
+    return render_template(
+        "sessions/_console_items.html", session=session, spotlight_items=_items_of(session, proposal_id)
+    )
 
 
 @blueprint.route("/sesi/<int:session_id>/proyektor")
