@@ -161,7 +161,11 @@ def test_berita_acara_is_finalised_and_its_print_view_matches_the_pdf(browser, b
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Unduh PDF").click()
     with open(download_info.value.path(), "rb") as handle:
-        stored = _pdf_text(handle.read())
+        stored_bytes = handle.read()
+    stored = _pdf_text(stored_bytes)
+    from tests.test_documents import _page_images
+
+    _page_images(stored_bytes, "berita-acara-demo-final")  # the demo's 15 proposals, for review
 
     page.emulate_media(media="print")
     expect(page.locator(".minutes-toolbar")).to_be_hidden()

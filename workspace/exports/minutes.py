@@ -381,7 +381,8 @@ def build_minutes(event: Event, session: Session | None = None, final: FinalDeta
         proposals=lines,
         signatories=_signatories(event, agreements, settings),
         acknowledger=_acknowledger(settings),
-        representatives=sorted({proposal.agency.name for proposal in proposals}),
+        # In the agreements table's order (province, then by region code), each agency once.
+        representatives=list(dict.fromkeys(proposal.agency.name for proposal in proposals)),
         letterhead=letterhead_of(settings),
         signing_place=settings.signing_place or event.city,
         document_date=final.document_date if final else today,
