@@ -84,6 +84,7 @@ ITEM_FIELD = {
     "forward_target": _l("Target n+1"),
     "forward_budget": _l("Budget n+1"),
     "directions": _l("Presidential directions"),
+    "note": _l("Important note"),
 }
 
 # What an agreement's snapshot compares, field by field (queries/agreements.snapshot_differences).

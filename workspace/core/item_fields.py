@@ -92,15 +92,18 @@ FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
     for spec in (
         FieldSpec("name", max_length=500, outside_catalog_only=True, levels=tuple(ItemLevel)),
-        FieldSpec("indicator", max_length=300, required_on_subkegiatan=True),
-        FieldSpec("target", max_length=60, kind="target"),
-        FieldSpec("unit", max_length=60, required_on_subkegiatan=True),
+        # Every level has its indicator (a program's outcome, a kegiatan's and sub kegiatan's
+        # output) with target and unit; a sub kegiatan must have them.
+        FieldSpec("indicator", max_length=300, required_on_subkegiatan=True, levels=tuple(ItemLevel)),
+        FieldSpec("target", max_length=60, kind="target", levels=tuple(ItemLevel)),
+        FieldSpec("unit", max_length=60, required_on_subkegiatan=True, levels=tuple(ItemLevel)),
         FieldSpec("location", max_length=200),
         FieldSpec("budget", kind="money"),
         FieldSpec("funding_source", max_length=60),
         FieldSpec("forward_target", max_length=60, kind="target"),
         FieldSpec("forward_budget", kind="money"),
         FieldSpec("directions", kind="directions"),
+        FieldSpec("note", max_length=1000, levels=tuple(ItemLevel)),  # catatan penting
     )
 }
 

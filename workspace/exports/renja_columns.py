@@ -22,5 +22,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("forward_budget", "Pagu n+1 (Rp)"),
     ("directions", "Amanat Presiden"),
     ("outside_catalog", "Di Luar Nomenklatur"),
+    ("note", "Catatan Penting"),
 )
 AGENCY_HEADER = "Perangkat Daerah"

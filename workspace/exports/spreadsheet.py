@@ -59,12 +59,15 @@ COLUMN_WIDTHS = {
     "forward_budget": 20,
     "directions": 12,
     "outside_catalog": 12,
+    "note": 30,
 }
 COLUMN_KEYS = [key for key, _header in COLUMNS]
 # The money columns' letters: a program's or kegiatan's cell there is a SUBTOTAL formula.
 MONEY_COLUMNS = {key: get_column_letter(COLUMN_KEYS.index(key) + 1) for key in ("budget", "forward_budget")}
 # The cell style (see _register_styles) of each column; the name column's depends on the level.
-CELL_KINDS = {key: "money" if key in MONEY_COLUMNS else "wrap" if key == "indicator" else "text" for key in COLUMN_KEYS}
+CELL_KINDS = {
+    key: "money" if key in MONEY_COLUMNS else "wrap" if key in ("indicator", "note") else "text" for key in COLUMN_KEYS
+}
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F2")
 PROGRAM_FILL = PatternFill("solid", fgColor="F2F5FA")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -108,6 +111,7 @@ def item_values(item: ProposalItem) -> dict[str, Any]:
         "forward_budget": item.forward_budget if is_sub else item.subtotal_forward_budget,
         "directions": ", ".join(str(d.number) for d in item.directions),
         "outside_catalog": YES if item.outside_catalog else "",
+        "note": item.note,
     }
 
 
@@ -167,7 +171,7 @@ def _write_proposal_sheet(sheet: Worksheet, proposal: Proposal, event: Event) ->
 
 
 # Wrapped text columns whose length sets a row's height, and the points one line takes.
-WRAPPED_COLUMNS = ("name", "indicator", "location", "unit", "funding_source")
+WRAPPED_COLUMNS = ("name", "indicator", "location", "unit", "funding_source", "note")
 LINE_HEIGHT = 15.0
 
 

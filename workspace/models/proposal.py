@@ -113,6 +113,8 @@ class ProposalItem(Model):
     catalog_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("catalog_entry.id"))
     # An item the agency proposes that has no code in the nomenclature (allowed, shown as such).
     outside_catalog: Mapped[bool] = mapped_column(default=False)
+    # The Renja's indicator at every level: a program's outcome (Indikator Kinerja Program), a
+    # kegiatan's and a sub kegiatan's output; each with its target and unit.
     indicator: Mapped[str] = mapped_column(sa.String(300), default="")
     target: Mapped[str] = mapped_column(sa.String(60), default="")
     unit: Mapped[str] = mapped_column(sa.String(60), default="")
@@ -122,6 +124,8 @@ class ProposalItem(Model):
     funding_source: Mapped[str] = mapped_column(sa.String(60), default="")
     forward_target: Mapped[str] = mapped_column(sa.String(60), default="")
     forward_budget: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Catatan penting, the Renja form's notes column, on any item.
+    note: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

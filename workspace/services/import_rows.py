@@ -27,7 +27,11 @@ ROW_FIELDS = (
     "forward_target",
     "forward_budget",
     "directions",
+    "note",
 )
+# What a program or kegiatan row carries of its own (its budgets are the subtotals below it): the
+# outcome or output indicator with target and unit, and the catatan penting.
+PARENT_FIELDS = ("indicator", "unit", "target", "note")
 LEVEL_NAMES = {
     "program": ItemLevel.PROGRAM,
     "kegiatan": ItemLevel.KEGIATAN,
@@ -150,7 +154,7 @@ class RowReader:
             name=name,
             outside_catalog=outside,
             catalog_entry=entry,
-            values=self._values(number, probe, values) if level is ItemLevel.SUBKEGIATAN else {},
+            values=self._values(number, probe, values, ROW_FIELDS if level is ItemLevel.SUBKEGIATAN else PARENT_FIELDS),
             parent=parent,
             file_name=file_name,
             keep_file_name=bool(file_name) and number in self.keep_names,
@@ -249,9 +253,11 @@ class RowReader:
             return _("%(code)s does not belong under %(parent)s.", code=code, parent=parent.code)
         return ""
 
-    def _values(self, number: int, probe: ProposalItem, values: dict[str, Any]) -> dict[str, str]:
+    def _values(
+        self, number: int, probe: ProposalItem, values: dict[str, Any], fields: tuple[str, ...] = ROW_FIELDS
+    ) -> dict[str, str]:
         result: dict[str, str] = {}
-        for name in ROW_FIELDS:
+        for name in fields:
             value = values.get(name)
             if FIELDS[name].kind == "money" and isinstance(value, float) and not value.is_integer():
                 # 12.345 is a decimal number in a spreadsheet, never Rp 12.345 with a grouping dot.
