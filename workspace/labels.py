@@ -58,6 +58,7 @@ EVENT_PHASE = {
     EventPhase.PREPARATION: _l("Preparation"),
     EventPhase.MEETING: _l("Meeting"),
     EventPhase.REVIEW: _l("Review"),
+    EventPhase.MONITORING: _l("Monitoring (Monev)"),
     EventPhase.CLOSED: _l("Closed"),
 }
 
@@ -147,6 +148,7 @@ AUDIT_ACTION = {
     "event.phase": _l("Event phase changed"),
     "minutes.finalise": _l("Minutes finalised"),
     "minutes.correct": _l("Minutes corrected"),
+    "monitoring.settings": _l("Monitoring settings changed"),
     "people.import": _l("Participant list imported"),
     "person.create": _l("Person added"),
     "person.update": _l("Person changed"),

@@ -7,6 +7,7 @@ from workspace.models.comment import Comment, CommentKind, Notification, Suggest
 from workspace.models.document import DocumentSettings, MinutesDocument
 from workspace.models.event import CoEditing, Event, EventPhase, event_agencies
 from workspace.models.idempotency import IdempotencyKey
+from workspace.models.monitoring import MonitoringSettings
 from workspace.models.proposal import (
     ItemLevel,
     Proposal,
@@ -53,6 +54,7 @@ __all__ = [
     "LoginSession",
     "Membership",
     "MinutesDocument",
+    "MonitoringSettings",
     "NationalDirection",
     "Notification",
     "Proposal",

@@ -21,6 +21,9 @@ class EventPhase(enum.StrEnum):
     PREPARATION = "preparation"
     MEETING = "meeting"
     REVIEW = "review"
+    # After the review: the agreed plan is kept as it is, and the agencies report its quarterly
+    # realisation (Monev, issue 18).
+    MONITORING = "monitoring"
     CLOSED = "closed"
 
 
@@ -77,8 +80,9 @@ class Event(Model):
 
     @property
     def accepts_edits(self) -> bool:
-        """Proposals change during preparation, the meeting and the review; not once closed."""
-        return self.phase is not EventPhase.CLOSED
+        """Proposals change during preparation, the meeting and the review; in monitoring the agreed
+        plan is the baseline the realisation is measured against, and once closed nothing changes."""
+        return self.phase not in (EventPhase.MONITORING, EventPhase.CLOSED)
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"

@@ -27,7 +27,9 @@ from workspace.formatting import zone_name
 from workspace.models import Event, MinutesDocument, Session, User
 from workspace.models.base import utcnow
 from workspace.queries.documents import document_settings, final_minutes, minutes_document
+from workspace.queries.monitoring import bands_of, monitoring_settings, quarters_of
 from workspace.services import documents
+from workspace.services import monitoring as monitoring_service
 from workspace.views.helpers import download, get_or_404
 
 blueprint = Blueprint("documents", __name__)
@@ -234,3 +236,39 @@ def save_settings(event_id: int, event: Event) -> Page:
         return _settings_page(event, invalid.errors)
     flash(_("The document settings are saved."), "success")
     return redirect(url_for("documents.settings", event_id=event_id))
+
+
+# ---- Monitoring (Monev) settings: quarters' deadlines, bands ------------------------------------
+
+
+def _monitoring_page(event: Event, errors: dict[str, str] | None = None) -> tuple[str, int]:
+    settings = monitoring_settings(event)
+    page = render_template(
+        "admin/monitoring.html",
+        event=event,
+        quarters=quarters_of(event),
+        bands=bands_of(event),
+        settings=settings,
+        form=request.form if errors else None,
+        errors=errors or {},
+    )
+    return page, 422 if errors else 200
+
+
+@blueprint.route("/rakor/<int:event_id>/admin/monev")
+@access("organiser", load=by_event)
+@login_required
+def monitoring(event_id: int, event: Event) -> Page:
+    return _monitoring_page(event)
+
+
+@blueprint.route("/rakor/<int:event_id>/admin/monev", methods=["POST"])
+@access("organiser", load=by_event)
+@login_required
+def save_monitoring(event_id: int, event: Event) -> Page:
+    try:
+        monitoring_service.save_monitoring_settings(_actor(), event_id, request.form.to_dict())
+    except ValidationFailed as invalid:
+        return _monitoring_page(event, invalid.errors)
+    flash(_("The monitoring settings are saved."), "success")
+    return redirect(url_for("documents.monitoring", event_id=event_id))

@@ -89,6 +89,8 @@ def read_only_reason(proposal: Proposal) -> str:
     """Why this viewer sees the proposal read-only (the server refuses their edits anyway)."""
     if proposal.is_locked:
         return _("This proposal is locked by the facilitator; it cannot be changed now.")
+    if proposal.event.phase is EventPhase.MONITORING:
+        return _("The plan is being monitored: proposals stay as agreed, and the realisation is reported per quarter.")
     if not proposal.event.accepts_edits:
         return _("The event is closed; proposals can no longer be changed.")
     if is_proposal_owner(current_user, proposal):
