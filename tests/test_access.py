@@ -46,6 +46,7 @@ ALLOWED: dict[str, set[str]] = {
     "facilitator": {"facilitator"},
     "session-planner": {"facilitator", "organiser"},
     "document-keeper": {"facilitator", "organiser"},
+    "follow-up-reporter": {"facilitator", "organiser", "participant", "bappeda"},
     "reviewer": {"reviewer"},
     "review-desk": {"reviewer", "organiser"},
     "exporter": {"organiser", "facilitator", "reviewer"},
@@ -72,7 +73,7 @@ class Ids:
 
 
 def build_access_world() -> Ids:
-    from workspace.services import comments, documents, editing
+    from workspace.services import agreements, comments, documents, editing, follow_ups
 
     world = build_world()
     world.event.phase = EventPhase.REVIEW
@@ -87,6 +88,12 @@ def build_access_world() -> Ids:
     revision = db.session.scalar(sa.select(Revision).where(Revision.proposal_id == world.proposal.id))
     comment = db.session.scalar(sa.select(Comment).order_by(Comment.id.desc()))
     final = documents.finalise_minutes(world.organiser, world.event.id, session.id, {"document_date": "2023-03-14"})
+    agreements.record_agreement(world.facilitator, session.id, world.proposal.id, "agreed", "")
+    follow_up = follow_ups.add_follow_up(
+        world.facilitator,
+        world.event.id,
+        {"proposal": str(world.proposal.id), "what": "Revisi indikator", "who": "Kesbangpol", "due_on": "2024-06-30"},
+    )
     values = {
         "event_id": world.event.id,
         "proposal_id": world.proposal.id,
@@ -101,6 +108,7 @@ def build_access_world() -> Ids:
         "user_id": world.other_participant.id,
         "agenda_item_id": agenda_item.id,
         "document_id": final.id,
+        "follow_up_id": follow_up.id,
     }
     bappeda = make_agency(region=world.agency.region_name, kind=AgencyKind.BAPPEDA, event=world.event)
     bappeda.region_code = world.agency.region_code

@@ -12,6 +12,7 @@ from workspace.models import (
     AgencyLevel,
     AgreementDecision,
     EventPhase,
+    FollowUpStatus,
     ItemLevel,
     ProposalStatus,
     Role,
@@ -148,6 +149,8 @@ AUDIT_ACTION = {
     "event.phase": _l("Event phase changed"),
     "minutes.finalise": _l("Minutes finalised"),
     "minutes.correct": _l("Minutes corrected"),
+    "followup.add": _l("Follow-up action recorded"),
+    "followup.update": _l("Follow-up action reported on"),
     "monitoring.settings": _l("Monitoring settings changed"),
     "people.import": _l("Participant list imported"),
     "person.create": _l("Person added"),
@@ -156,4 +159,10 @@ AUDIT_ACTION = {
     "person.deactivate": _l("Person deactivated"),
     "person.password": _l("Password set by its owner"),
     "person.password_reset": _l("Password replaced by the server"),
+}
+
+FOLLOW_UP_STATUS = {
+    FollowUpStatus.OPEN: _l("In progress"),
+    FollowUpStatus.DONE: _l("Done"),
+    FollowUpStatus.DROPPED: _l("Dropped"),
 }

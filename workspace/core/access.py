@@ -37,6 +37,7 @@ ACCESS_RULES: dict[str, str] = {
     "facilitator": "the event's facilitators",
     "session-planner": "the event's facilitators and organisers (sessions and their agenda)",
     "document-keeper": "the event's organisers and facilitators (finalising and correcting its berita acara)",
+    "follow-up-reporter": "whoever works on the follow-up's proposal, and the event's organisers and facilitators",
     "reviewer": "the event's reviewers (verdicts: in the review phase)",
     "review-desk": "the event's reviewers and organisers",
     "exporter": "organisers, facilitators and reviewers of the event",
@@ -146,6 +147,11 @@ def _comment_author(user: Any, subject: Any) -> None:
         raise refusal
 
 
+def _follow_up_reporter(user: Any, subject: Any) -> None:
+    if not permissions.can_view_event(user, event_of(subject)) or not permissions.can_report_follow_up(user, subject):
+        raise _denied()
+
+
 ENFORCERS: dict[str, Callable[[Any, Any], None]] = {
     "event": _on_event(lambda _user, _event: True),
     "commenter": _commenter,
@@ -155,6 +161,7 @@ ENFORCERS: dict[str, Callable[[Any, Any], None]] = {
     "facilitator": _on_event(permissions.can_facilitate),
     "session-planner": _on_event(permissions.can_plan_sessions),
     "document-keeper": _on_event(permissions.can_keep_documents),
+    "follow-up-reporter": lambda user, subject: _follow_up_reporter(user, subject),
     "reviewer": _on_event(permissions.can_review),
     "review-desk": _on_event(
         lambda user, event: permissions.can_review(user, event) or permissions.can_manage_event(user, event)

@@ -124,3 +124,9 @@ def can_plan_sessions(user: Any, event: Event) -> bool:
 def can_keep_documents(user: Any, event: Event) -> bool:
     """Finalise and correct the berita acara: the organisers and the facilitators who ran the room."""
     return can_facilitate(user, event) or can_manage_event(user, event)
+
+
+def can_report_follow_up(user: Any, follow_up: Any) -> bool:
+    """Say how a follow-up action stands: whoever works on its proposal, organisers, facilitators."""
+    proposal = follow_up.proposal
+    return can_keep_documents(user, proposal.event) or is_proposal_owner(user, proposal)

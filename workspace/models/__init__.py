@@ -6,6 +6,7 @@ from workspace.models.catalog import CatalogEntry, CatalogLevel, NationalDirecti
 from workspace.models.comment import Comment, CommentKind, Notification, SuggestionStatus
 from workspace.models.document import DocumentSettings, MinutesDocument
 from workspace.models.event import CoEditing, Event, EventPhase, event_agencies
+from workspace.models.follow_up import FollowUp, FollowUpStatus
 from workspace.models.idempotency import IdempotencyKey
 from workspace.models.monitoring import MonitoringSettings
 from workspace.models.proposal import (
@@ -48,6 +49,8 @@ __all__ = [
     "DocumentSettings",
     "Event",
     "EventPhase",
+    "FollowUp",
+    "FollowUpStatus",
     "IdempotencyKey",
     "ItemLevel",
     "JoinCode",

@@ -12,6 +12,7 @@ from workspace.views import (
     editing,
     errors,
     events,
+    follow_ups,
     health,
     offline,
     outputs,
@@ -30,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sessions.blueprint)
     app.register_blueprint(outputs.blueprint)
     app.register_blueprint(documents.blueprint)
+    app.register_blueprint(follow_ups.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(platform.blueprint)
     app.register_blueprint(health.blueprint)
