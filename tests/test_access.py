@@ -47,6 +47,7 @@ ALLOWED: dict[str, set[str]] = {
     "session-planner": {"facilitator", "organiser"},
     "document-keeper": {"facilitator", "organiser"},
     "follow-up-reporter": {"facilitator", "organiser", "participant", "bappeda"},
+    "realisation-reporter": {"participant", "bappeda"},
     "reviewer": {"reviewer"},
     "review-desk": {"reviewer", "organiser"},
     "exporter": {"organiser", "facilitator", "reviewer"},
@@ -109,6 +110,7 @@ def build_access_world() -> Ids:
         "agenda_item_id": agenda_item.id,
         "document_id": final.id,
         "follow_up_id": follow_up.id,
+        "quarter": 1,
     }
     bappeda = make_agency(region=world.agency.region_name, kind=AgencyKind.BAPPEDA, event=world.event)
     bappeda.region_code = world.agency.region_code

@@ -130,3 +130,8 @@ def can_report_follow_up(user: Any, follow_up: Any) -> bool:
     """Say how a follow-up action stands: whoever works on its proposal, organisers, facilitators."""
     proposal = follow_up.proposal
     return can_keep_documents(user, proposal.event) or is_proposal_owner(user, proposal)
+
+
+def can_report_realisation(user: Any, proposal: Proposal) -> bool:
+    """Report an agreed proposal's realisation: a participant of an agency that works on it."""
+    return Role.PARTICIPANT in working_roles(user, proposal.event) and works_on(user.agency, proposal)

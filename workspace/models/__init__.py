@@ -18,6 +18,7 @@ from workspace.models.proposal import (
     VerdictKind,
     item_directions,
 )
+from workspace.models.realisation import Realisation, RealisationChange
 from workspace.models.revision import Revision
 from workspace.models.session import (
     AgendaItem,
@@ -63,6 +64,8 @@ __all__ = [
     "Proposal",
     "ProposalItem",
     "ProposalStatus",
+    "Realisation",
+    "RealisationChange",
     "ReviewVerdict",
     "Revision",
     "Role",

@@ -124,6 +124,8 @@ class ProposalItem(Model):
     funding_source: Mapped[str] = mapped_column(sa.String(60), default="")
     forward_target: Mapped[str] = mapped_column(sa.String(60), default="")
     forward_budget: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # How the indicator's realisation becomes an achievement (core/achievement.FormulaType).
+    formula: Mapped[str] = mapped_column(sa.String(20), default="positif", server_default="positif")
     # Catatan penting, the Renja form's notes column, on any item.
     note: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

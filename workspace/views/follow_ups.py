@@ -1,6 +1,6 @@
-"""Follow-up actions (tindak lanjut) of agreements, tracked in monitoring: the event's list with
-the previous year's and how they ended; recording one (organisers and facilitators); reporting how
-one stands (whoever works on its proposal). Thin: services.follow_ups writes."""
+"""Monitoring: follow-up actions (tindak lanjut) of agreements — the event's list with the
+previous year's and how they ended, recording one, reporting how one stands — and the realisation
+of an item's quarter, set value by value with compare-and-set. Thin: services write."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workspace.core.access import access, by_id
-from workspace.core.errors import ValidationFailed
+from workspace.core.errors import NotFound, ValidationFailed
 from workspace.core.permissions import can_keep_documents, can_report_follow_up
-from workspace.models import Event, FollowUp, FollowUpStatus
+from workspace.extensions import db
+from workspace.models import Event, FollowUp, FollowUpStatus, ProposalItem
 from workspace.models.base import utcnow
 from workspace.queries.follow_ups import follow_ups_of, previous_year_follow_ups, standing_agreement
 from workspace.queries.proposals import ProposalFilters, list_proposals
-from workspace.services import follow_ups
+from workspace.services import follow_ups, realisation
 
 blueprint = Blueprint("follow_ups", __name__)
 
@@ -79,3 +80,27 @@ def report(follow_up_id: int, follow_up: FollowUp) -> Page:
         )
     flash(_("The follow-up action is updated."), "success")
     return redirect(url_for("follow_ups.index", event_id=event.id) + f"#follow-up-{follow_up_id}")
+
+
+def _item_of(arguments: dict[str, Any]) -> tuple[str, Any]:
+    item = db.session.get(ProposalItem, arguments["item_id"])
+    if item is None:
+        raise NotFound(_("The page or data you are looking for does not exist."))
+    return "item", item
+
+
+@blueprint.route("/usulan/butir/<int:item_id>/realisasi/<int:quarter>/<field>", methods=["POST"])
+@access("realisation-reporter", load=_item_of)
+@login_required
+def report_realisation(item_id: int, quarter: int, field: str, item: ProposalItem) -> Any:
+    """One value of one quarter (`value`, and `base`: what the writer saw). 204, or the refusal:
+    422 naming the field, 409 with the value someone else wrote meanwhile."""
+    realisation.report(
+        current_user._get_current_object(),
+        item_id,
+        quarter,
+        field,
+        request.form.get("value", ""),
+        request.form.get("base", ""),
+    )
+    return "", 204
