@@ -122,3 +122,27 @@ def test_the_realisation_makes_the_achievement_absorption_band_and_roll_up(
     assert by_id[second.id].achievement == Decimal(50) and by_id[second.id].band.key == "sangat_kurang"
     # Weighted by pagu: (100 × 100 jt + 50 × 250 jt) ÷ 350 jt
     assert overall == (Decimal(100) * 100 + Decimal(50) * 250) / 350
+
+
+def test_the_formula_type_is_set_by_the_agency_and_changes_the_achievement(
+    monitoring: World, login_as: Callable
+) -> None:
+    participant, item = login_as(monitoring.participant), _sub(monitoring)
+    refused = htmx_post(participant, f"/usulan/butir/{item.id}/rumus", {"formula": "rata-rata"})
+    assert refused.status_code == 422 and "Pilih cara capaian dihitung." in refused.get_data(as_text=True)
+    assert (
+        htmx_post(
+            login_as(monitoring.facilitator), f"/usulan/butir/{item.id}/rumus", {"formula": "negatif"}
+        ).status_code
+        == 403
+    )
+    for quarter in (1, 2):
+        _report(participant, item, quarter, "physical", "2")  # target 4
+    assert htmx_post(participant, f"/usulan/butir/{item.id}/rumus", {"formula": "negatif"}).status_code == 204
+    db.session.expire_all()
+    progress, _overall = progress_of(db.session.get(Proposal, monitoring.proposal.id), DEFAULT_BANDS)
+    assert next(p for p in progress if p.item.id == item.id).achievement == Decimal(100)  # 4 ÷ (2 + 2)
+    htmx_post(participant, f"/usulan/butir/{item.id}/rumus", {"formula": "nilai_akhir"})
+    db.session.expire_all()
+    progress, _overall = progress_of(db.session.get(Proposal, monitoring.proposal.id), DEFAULT_BANDS)
+    assert next(p for p in progress if p.item.id == item.id).achievement == Decimal(50)  # the last, 2 ÷ 4

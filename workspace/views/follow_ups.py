@@ -104,3 +104,12 @@ def report_realisation(item_id: int, quarter: int, field: str, item: ProposalIte
         request.form.get("base", ""),
     )
     return "", 204
+
+
+@blueprint.route("/usulan/butir/<int:item_id>/rumus", methods=["POST"])
+@access("realisation-reporter", load=_item_of)
+@login_required
+def set_formula(item_id: int, item: ProposalItem) -> Any:
+    """How the item's realisation becomes its achievement: positif, negatif, persentase, nilai akhir."""
+    realisation.set_formula(current_user._get_current_object(), item_id, request.form.get("formula", ""))
+    return "", 204
