@@ -40,8 +40,11 @@ serve: install
 # browser tests mostly wait on sockets, so two cores keep three busy. PYTEST_WORKERS=0 runs it in
 # this one process.
 PYTEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(max(os.cpu_count() or 1, 3))')
+# Then the tests marked `alone` (they assert how fast the server answers while it works), on their
+# own: what they measure is the app's load, not that of the other tests.
 test: $(VENV)/.dev-installed compile-translations
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not alone" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m alone $(PYTEST_ARGS)
 
 # Style, complexity (C901 ≤ 15), layers (import-linter), types (mypy), and sizes (files ≤ 500
 # lines, functions ≤ 60) — the same checks CI runs before the suite.

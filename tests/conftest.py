@@ -64,15 +64,20 @@ BACKENDS = ["sqlite"] + (["postgresql"] if databases_module.POSTGRES_URL or IN_C
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests whose subject does not touch the database engine run on one engine, SQLite (what `make
     run` serves): the browser tests (they check the front end) and those marked `one_engine` (TCP
-    connection handling, the start-up refusal of app.py). Both engines are compared by everything
-    else — the view and service tests, the real eventlet and gevent servers with real Socket.IO
-    clients, the concurrency tests — which keeps the suite within CI's 15 minutes on two cores."""
+    connection handling, the start-up refusal of app.py); the gevent server is tested on
+    PostgreSQL. Both engines are compared by everything else — the view and service tests, the
+    real eventlet server with real Socket.IO clients, the concurrency tests — which keeps the suite
+    within CI's 15 minutes on two cores."""
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        on_postgres = callspec is not None and callspec.params.get("databases") == "postgresql"
+        params = callspec.params if callspec is not None else {}
+        on_postgres = params.get("databases") == "postgresql"
         one_engine = item.get_closest_marker("browser") or item.get_closest_marker("one_engine")
-        (dropped if on_postgres and one_engine else kept).append(item)
+        # gevent is the other production server (gunicorn's gevent worker, with PostgreSQL): its
+        # real-server tests run there; eventlet, what `make run` serves on SQLite, on both.
+        gevent_on_sqlite = params.get("server_async_mode") == "gevent" and params.get("databases") == "sqlite"
+        (dropped if (on_postgres and one_engine) or gevent_on_sqlite else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

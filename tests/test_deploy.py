@@ -124,7 +124,7 @@ def test_flask_backup_while_the_app_runs_and_restore(tmp_path: Path, sqlite_serv
     client = LiveClient(live_server.url, "peserta.sambas", DEMO_PASSWORD)
     proposal_id = int(client.get("/rakor/1").split('href="/usulan/')[1].split('"')[0])
     tree = cell_values(client.get(f"/usulan/{proposal_id}/pohon"))
-    item = sorted({key[0] for key in tree})[0]
+    item = sorted({key[0] for key in tree if key[1] == "location"})[0]  # a sub kegiatan
     assert client.edit(item, "location", "Dicadangkan di Paloh", tree[(item, "location")]).status_code == 200
 
     target = tmp_path / "backup.sqlite3"

@@ -132,6 +132,7 @@ def server_and_participant(tmp_path: Path, live_database: str):
         server.stop()
 
 
+@pytest.mark.alone  # 300 ms under the bombs' load, not under the load of the rest of the suite
 def test_each_bomb_is_refused_within_seconds_while_the_server_keeps_answering(server_and_participant) -> None:
     server, client, proposal_id = server_and_participant
     before = _without_tokens(client.get(f"/usulan/{proposal_id}"))
