@@ -103,7 +103,9 @@ def test_an_oversized_socket_payload_is_refused(sambas_server) -> None:  # noqa:
 
 
 def test_one_client_cannot_flood_a_room(loose_app: Flask, loose_world: World) -> None:
-    loose_app.config.update(SOCKET_EVENT_RATE=5, SOCKET_EVENT_BURST=10)
+    # A burst of 10, then one event per 10 s: the 15 joins below meet the limit however long they
+    # take on a busy machine (at 5 a second the bucket refilled while a slow run was still joining).
+    loose_app.config.update(SOCKET_EVENT_RATE=0.1, SOCKET_EVENT_BURST=10)
     flooder_http = loose_app.test_client()
     login(flooder_http, loose_world.participant.username)
     flooder = socketio.test_client(loose_app, flask_test_client=flooder_http)
