@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from workspace.extensions import db
 from workspace.models import DocumentSettings, Event, MinutesDocument
+from workspace.models.document import DEFAULT_NUMBER_PATTERN
 
 
 def document_settings(event: Event) -> DocumentSettings:
@@ -19,7 +20,7 @@ def document_settings(event: Event) -> DocumentSettings:
         address="",
         contact="",
         logo_png=None,
-        number_pattern=DocumentSettings.number_pattern.default.arg,
+        number_pattern=DEFAULT_NUMBER_PATTERN,
         next_number=1,
         signing_place=event.city,
         organiser_title="",

@@ -12,7 +12,6 @@ deadline.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -82,16 +81,6 @@ def stored_text(realisation: Realisation | None, field: str) -> str:
         return ""
     value = getattr(realisation, field)
     return "" if value is None else str(value)
-
-
-def physical_value(text: str) -> Decimal | None:
-    """The stored physical text as a number for the achievement ("12,5" → 12.5; "" → None)."""
-    if not text:
-        return None
-    try:
-        return Decimal(text.replace(",", "."))
-    except InvalidOperation:  # pragma: no cover (canonical() stored it)
-        return None
 
 
 def report(actor: User, item_id: int, quarter: int, field: str, raw: str, base: str) -> Realisation:
