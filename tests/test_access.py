@@ -48,6 +48,7 @@ ALLOWED: dict[str, set[str]] = {
     "document-keeper": {"facilitator", "organiser"},
     "follow-up-reporter": {"facilitator", "organiser", "participant", "bappeda"},
     "realisation-reporter": {"participant", "bappeda"},
+    "realisation-verifier": {"reviewer"},
     "reviewer": {"reviewer"},
     "review-desk": {"reviewer", "organiser"},
     "exporter": {"organiser", "facilitator", "reviewer"},

@@ -14,10 +14,9 @@ import sqlalchemy as sa
 
 from tests.conftest import htmx_post
 from tests.factories import World
-from workspace.core.achievement import DEFAULT_BANDS
 from workspace.extensions import db
-from workspace.models import EventPhase, ItemLevel, Proposal, ProposalItem, Realisation, RealisationChange
-from workspace.queries.realisation import progress_of
+from workspace.models import EventPhase, ItemLevel, Proposal, ProposalItem, Realisation, Revision
+from workspace.queries.realisation import proposal_progress
 
 
 @pytest.fixture
@@ -45,19 +44,24 @@ def _rows() -> list[tuple]:
 
 def test_the_agency_reports_a_quarter_and_its_history_is_kept(monitoring: World, login_as: Callable) -> None:
     participant, item = login_as(monitoring.participant), _sub(monitoring)
-    assert _report(participant, item, 1, "physical", "1,5").status_code == 204
-    assert _report(participant, item, 1, "budget", "Rp 25.000.000").status_code == 204
-    assert _report(participant, item, 1, "problem", "Jadwal narasumber mundur").status_code == 204
-    assert _report(participant, item, 1, "physical", "2", base="1,5").status_code == 204
+    revision = monitoring.proposal.revision
+    saved = _report(participant, item, 1, "physical", "1,5")
+    assert saved.status_code == 200 and f'id="realisation-{item.id}-1"' in saved.get_data(as_text=True)
+    assert saved.headers["X-Sinergi-Revision"] == str(revision + 1)
+    assert _report(participant, item, 1, "budget", "Rp 25.000.000").status_code == 200
+    assert _report(participant, item, 1, "problem", "Jadwal narasumber mundur").status_code == 200
+    assert _report(participant, item, 1, "physical", "2", base="1,5").status_code == 200
     assert _rows() == [(item.id, 1, "2", 25_000_000, "Jadwal narasumber mundur", "")]
     history = db.session.execute(
-        sa.select(RealisationChange.field, RealisationChange.old_value, RealisationChange.new_value)
+        sa.select(Revision.action, Revision.field, Revision.old_value, Revision.new_value)
+        .where(Revision.proposal_id == monitoring.proposal.id, Revision.proposal_revision > revision)
+        .order_by(Revision.id)
     ).all()
     assert [tuple(h) for h in history] == [
-        ("physical", "", "1,5"),
-        ("budget", "", "25000000"),
-        ("problem", "", "Jadwal narasumber mundur"),
-        ("physical", "1,5", "2"),
+        ("realisation", "q1_physical", "", "1,5"),
+        ("realisation", "q1_budget", "", "25000000"),
+        ("realisation", "q1_problem", "", "Jadwal narasumber mundur"),
+        ("realisation", "q1_physical", "1,5", "2"),
     ]
     assert db.session.scalar(sa.select(Realisation.reported_at)) is not None
 
@@ -65,9 +69,11 @@ def test_the_agency_reports_a_quarter_and_its_history_is_kept(monitoring: World,
 def test_a_stale_write_is_refused_with_the_value_someone_else_wrote(monitoring: World, login_as: Callable) -> None:
     item = _sub(monitoring)
     first, second = login_as(monitoring.participant), login_as(monitoring.participant)
-    assert _report(first, item, 2, "physical", "3").status_code == 204
+    assert _report(first, item, 2, "physical", "3").status_code == 200
     stale = _report(second, item, 2, "physical", "4", base="")
-    assert stale.status_code == 409 and "sekarang: 3" in stale.get_data(as_text=True)
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and 'class="conflict-theirs">3<' in page and 'class="conflict-mine">4<' in page
+    assert stale.headers["HX-Retarget"] == f"#item-{item.id}-q2_physical"
     assert _rows()[0][2] == "3"
 
 
@@ -115,13 +121,15 @@ def test_the_realisation_makes_the_achievement_absorption_band_and_roll_up(
     _report(participant, second, 1, "physical", "2")
     db.session.expire_all()
     proposal = db.session.get(Proposal, monitoring.proposal.id)
-    progress, overall = progress_of(proposal, DEFAULT_BANDS)
-    by_id = {p.item.id: p for p in progress}
-    assert by_id[first.id].achievement == Decimal(100) and by_id[first.id].band.key == "sangat_baik"
-    assert by_id[first.id].absorption == Decimal(60)
-    assert by_id[second.id].achievement == Decimal(50) and by_id[second.id].band.key == "sangat_kurang"
+    figures = proposal_progress(proposal)
+    by_id = {p.item.id: p for p in figures.items}
+    assert by_id[first.id].achievement[3] == Decimal(100) and by_id[first.id].bands[3].key == "sangat_baik"
+    assert by_id[first.id].achievement[0] == Decimal(25)  # to TW I: 1 of 4
+    assert by_id[first.id].quarter_achievement[2] == Decimal(50)  # TW III alone: 2 of 4
+    assert by_id[first.id].absorption[3] == Decimal(60)
+    assert by_id[second.id].achievement[3] == Decimal(50) and by_id[second.id].bands[3].key == "sangat_kurang"
     # Weighted by pagu: (100 × 100 jt + 50 × 250 jt) ÷ 350 jt
-    assert overall == (Decimal(100) * 100 + Decimal(50) * 250) / 350
+    assert figures.progress[3] == (Decimal(100) * 100 + Decimal(50) * 250) / 350
 
 
 def test_the_formula_type_is_set_by_the_agency_and_changes_the_achievement(
@@ -138,11 +146,11 @@ def test_the_formula_type_is_set_by_the_agency_and_changes_the_achievement(
     )
     for quarter in (1, 2):
         _report(participant, item, quarter, "physical", "2")  # target 4
-    assert htmx_post(participant, f"/usulan/butir/{item.id}/rumus", {"formula": "negatif"}).status_code == 204
+    assert htmx_post(participant, f"/usulan/butir/{item.id}/rumus", {"formula": "negatif"}).status_code == 200
     db.session.expire_all()
-    progress, _overall = progress_of(db.session.get(Proposal, monitoring.proposal.id), DEFAULT_BANDS)
-    assert next(p for p in progress if p.item.id == item.id).achievement == Decimal(100)  # 4 ÷ (2 + 2)
+    figures = proposal_progress(db.session.get(Proposal, monitoring.proposal.id))
+    assert figures.item(item.id).achievement[3] == Decimal(100)  # 4 ÷ (2 + 2)
     htmx_post(participant, f"/usulan/butir/{item.id}/rumus", {"formula": "nilai_akhir"})
     db.session.expire_all()
-    progress, _overall = progress_of(db.session.get(Proposal, monitoring.proposal.id), DEFAULT_BANDS)
-    assert next(p for p in progress if p.item.id == item.id).achievement == Decimal(50)  # the last, 2 ÷ 4
+    figures = proposal_progress(db.session.get(Proposal, monitoring.proposal.id))
+    assert figures.item(item.id).achievement[3] == Decimal(50)  # the last, 2 ÷ 4

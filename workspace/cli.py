@@ -175,9 +175,7 @@ def create_event(
     username = accounts.normalise_username(organiser_username)
     is_new = db.session.scalar(sa.select(User.id).where(User.username == username)) is None
     if is_new and password is None:
-        password = click.prompt(
-            f"Password for the new organiser {username}", hide_input=True, confirmation_prompt=True
-        )
+        password = click.prompt(f"Password for the new organiser {username}", hide_input=True, confirmation_prompt=True)
     form = {
         "slug": slug,
         "title": title,
@@ -189,9 +187,7 @@ def create_event(
         "theme": theme,
     }
     try:
-        created = onboarding.create_event(
-            None, form, username, organiser_name, password if is_new else None
-        )
+        created = onboarding.create_event(None, form, username, organiser_name, password if is_new else None)
     except ValidationFailed as failure:
         _refused(failure)
     account = "new account" if created.new_account else "existing account"

@@ -110,28 +110,28 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
 def sign_in_settings() -> dict[str, Any]:
     """Guessing, expiry and the demo's accounts (docs/security.md)."""
     return {
-    # Wrong passwords per account: after this many within 15 minutes, the account's next attempt
-    # waits 2 s, then 4, 8, … up to the cap; never a lock (services/throttle.py, docs/security.md).
-    "SIGN_IN_FREE_FAILURES": int(os.environ.get("SINERGI_SIGN_IN_FREE_FAILURES", "5")),
-    "SIGN_IN_MAX_WAIT": float(os.environ.get("SINERGI_SIGN_IN_MAX_WAIT", "30")),
-    # Failed sign-ins with usernames that name nobody, per address, before the same progressive
-    # wait (60 s at most) applies to that address's unknown usernames.
-    "SIGN_IN_UNKNOWN_FREE_FAILURES": int(os.environ.get("SINERGI_SIGN_IN_UNKNOWN_FREE_FAILURES", "60")),
-    # Failed sign-ins per address, all accounts together (only failures count): a ceiling on the
-    # password checks one address can make the server do, far above a hotel's sign-in morning.
-    "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("SINERGI_LOGIN_ADDRESS_RATE_LIMIT", "600 per minute"),
-    # Wrong join codes per address (only failures count; a right code is never refused for
-    # others' mistakes), and tries of one typed code.
-    "JOIN_CODE_RATE_LIMIT": os.environ.get("SINERGI_JOIN_CODE_RATE_LIMIT", "60 per minute"),
-    "JOIN_CODE_PER_CODE_LIMIT": os.environ.get("SINERGI_JOIN_CODE_PER_CODE_LIMIT", "5 per 10 minutes"),
-    # Sign-ins end after this many hours without a request, and at the latest after this many
-    # days (the remember-me cookie lasts as long).
-    "SESSION_IDLE_HOURS": float(os.environ.get("SINERGI_SESSION_IDLE_HOURS", "12")),
-    "SIGN_IN_MAX_DAYS": float(os.environ.get("SINERGI_SIGN_IN_MAX_DAYS", "30")),
-    "REMEMBER_COOKIE_DURATION": timedelta(days=float(os.environ.get("SINERGI_SIGN_IN_MAX_DAYS", "30"))),
-    # Beyond loopback, `python app.py` refuses to start while demo passwords exist, unless this
-    # says the LAN demo is on purpose (its demo passwords are then replaced and printed).
-    "SINERGI_LAN_DEMO": os.environ.get("SINERGI_LAN_DEMO", "0") == "1",
+        # Wrong passwords per account: after this many within 15 minutes, the account's next attempt
+        # waits 2 s, then 4, 8, … up to the cap; never a lock (services/throttle.py, docs/security.md).
+        "SIGN_IN_FREE_FAILURES": int(os.environ.get("SINERGI_SIGN_IN_FREE_FAILURES", "5")),
+        "SIGN_IN_MAX_WAIT": float(os.environ.get("SINERGI_SIGN_IN_MAX_WAIT", "30")),
+        # Failed sign-ins with usernames that name nobody, per address, before the same progressive
+        # wait (60 s at most) applies to that address's unknown usernames.
+        "SIGN_IN_UNKNOWN_FREE_FAILURES": int(os.environ.get("SINERGI_SIGN_IN_UNKNOWN_FREE_FAILURES", "60")),
+        # Failed sign-ins per address, all accounts together (only failures count): a ceiling on the
+        # password checks one address can make the server do, far above a hotel's sign-in morning.
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("SINERGI_LOGIN_ADDRESS_RATE_LIMIT", "600 per minute"),
+        # Wrong join codes per address (only failures count; a right code is never refused for
+        # others' mistakes), and tries of one typed code.
+        "JOIN_CODE_RATE_LIMIT": os.environ.get("SINERGI_JOIN_CODE_RATE_LIMIT", "60 per minute"),
+        "JOIN_CODE_PER_CODE_LIMIT": os.environ.get("SINERGI_JOIN_CODE_PER_CODE_LIMIT", "5 per 10 minutes"),
+        # Sign-ins end after this many hours without a request, and at the latest after this many
+        # days (the remember-me cookie lasts as long).
+        "SESSION_IDLE_HOURS": float(os.environ.get("SINERGI_SESSION_IDLE_HOURS", "12")),
+        "SIGN_IN_MAX_DAYS": float(os.environ.get("SINERGI_SIGN_IN_MAX_DAYS", "30")),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=float(os.environ.get("SINERGI_SIGN_IN_MAX_DAYS", "30"))),
+        # Beyond loopback, `python app.py` refuses to start while demo passwords exist, unless this
+        # says the LAN demo is on purpose (its demo passwords are then replaced and printed).
+        "SINERGI_LAN_DEMO": os.environ.get("SINERGI_LAN_DEMO", "0") == "1",
     }
 
 

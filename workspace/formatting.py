@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
+
+from flask_babel import to_user_timezone
 
 _GROUP_SEPARATOR = "."
 
@@ -18,6 +21,16 @@ ZONE_NAMES = {
 def zone_name(zone: str) -> str:
     """`Asia/Pontianak` → `WIB`; another zone by its own name."""
     return ZONE_NAMES.get(zone, zone)
+
+
+def local_date(moment: datetime) -> date:
+    """The day a stored (naive UTC) moment falls on where the event takes place."""
+    return to_user_timezone(moment).date()
+
+
+def local_today() -> date:
+    """Today where the event takes place (BABEL_DEFAULT_TIMEZONE), not on the server's clock."""
+    return local_date(datetime.now(UTC).replace(tzinfo=None))
 
 
 def format_rupiah(amount: int | None) -> str:

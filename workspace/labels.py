@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from workspace.formatting import format_rupiah
 from workspace.models import (
     AgencyKind,
     AgencyLevel,
@@ -166,3 +167,62 @@ FOLLOW_UP_STATUS = {
     FollowUpStatus.DONE: _l("Done"),
     FollowUpStatus.DROPPED: _l("Dropped"),
 }
+
+# Realisation (Monev): the values of a quarter, an item's formula, a reviewer's word.
+REALISATION_FIELD = {
+    "physical": _l("Physical realisation (K)"),
+    "budget": _l("Budget realised (Rp)"),
+    "problem": _l("Problems"),
+    "solution": _l("Solution / follow-up"),
+    "review": _l("Verification"),
+    "formula": _l("Achievement formula"),
+}
+
+FORMULA = {
+    "positif": _l("Positive (higher is better, quarters add up)"),
+    "negatif": _l("Negative (lower is better, quarters add up)"),
+    "persentase": _l("Percentage (the last value)"),
+    "nilai_akhir": _l("Final value (the last value)"),
+}
+
+FORMULA_SHORT = {
+    "positif": _l("Positive"),
+    "negatif": _l("Negative"),
+    "persentase": _l("Percentage"),
+    "nilai_akhir": _l("Final value"),
+}
+
+STANDING = {
+    "belum_diisi": _l("Not filled"),
+    "diisi": _l("Filled"),
+    "diverifikasi": _l("Verified"),
+    "dikembalikan": _l("Returned"),
+}
+
+REVIEW_STATUS = {"verified": _l("verified"), "returned": _l("returned")}
+
+QUARTER = ("I", "II", "III", "IV")
+
+
+def realisation_label(field: str) -> str:
+    """`q2_physical` → "Physical realisation (K), quarter II"; `formula` → its label."""
+    if field == "formula":
+        return str(REALISATION_FIELD["formula"])
+    quarter, _sep, name = field.partition("_")
+    if not (quarter[1:].isdigit() and 1 <= int(quarter[1:]) <= 4) or name not in REALISATION_FIELD:
+        return field
+    return f"{REALISATION_FIELD[name]} · TW {QUARTER[int(quarter[1:]) - 1]}"
+
+
+def realisation_display(field: str, text: str | None) -> str:
+    """A value of the realisation's history as people read it (rupiah grouped, a formula by name)."""
+    text = text or ""
+    if field.endswith("_budget") and text.isdigit():
+        return format_rupiah(int(text))
+    if field == "formula":
+        return str(FORMULA_SHORT.get(text, text))
+    if field.endswith("_review"):
+        status, _sep, note = text.partition(": ")
+        word = str(REVIEW_STATUS.get(status, status))
+        return f"{word}: {note}" if note else word
+    return text

@@ -49,7 +49,7 @@
       element.hidden = element.dataset.ownerId !== me;
     });
     (root || document).querySelectorAll("[data-requires]").forEach(function (element) {
-      var right = {comment: "canComment", edit: "canEdit", moderate: "canModerate"}[element.dataset.requires];
+      var right = {comment: "canComment", edit: "canEdit", moderate: "canModerate", verify: "canVerify"}[element.dataset.requires];
       element.hidden = body.dataset[right] !== "true";
     });
   }
@@ -934,7 +934,7 @@
       var holder = document.createElement("div");
       holder.innerHTML = parts[0].trim();
       var fetchedRevision = parseInt(holder.firstElementChild.dataset.revision || "0", 10);
-      swapFragment("proposal-" + proposalId + "-tree", parts[0], null);
+      swapFragment(body.dataset.treeId || "proposal-" + proposalId + "-tree", parts[0], null);
       swapFragment("proposal-" + proposalId + "-history", parts[1], null);
       swapFragment("proposal-" + proposalId + "-threads", parts[2], null);
       state.revision = Math.max(state.revision, fetchedRevision);
@@ -997,7 +997,8 @@
 
   // ---- Socket life cycle -----------------------------------------------------------------------
   function join() {
-    socket.emit("proposal:join", {proposal_id: proposalId}, function (answer) {
+    // The realisation page (data-mode="realisation") asks for the right to report, not to edit.
+    socket.emit("proposal:join", {proposal_id: proposalId, mode: body.dataset.mode || "edit"}, function (answer) {
       if (!answer || !answer.ok) { setConnection("offline"); return; }
       body.dataset.canEdit = answer.can_edit ? "true" : "false";
       applyRights(document);
@@ -1091,7 +1092,7 @@
     target.dataset.original = target.innerHTML;
     openEditor = {cell: target};
     htmx.ajax("GET", target.dataset.editUrl, {target: target, swap: "innerHTML"}).then(function () {
-      var input = target.querySelector("input[name=value]:not([type=hidden]), input[type=checkbox]");
+      var input = target.querySelector("input[name=value]:not([type=hidden]), textarea[name=value], select[name=value], input[type=checkbox]");
       if (input) { input.focus(); if (input.select) { input.select(); } }
       emitFocus(target);
     });

@@ -39,6 +39,7 @@ ACCESS_RULES: dict[str, str] = {
     "document-keeper": "the event's organisers and facilitators (finalising and correcting its berita acara)",
     "follow-up-reporter": "whoever works on the follow-up's proposal, and the event's organisers and facilitators",
     "realisation-reporter": "participants of the agencies working on the proposal (in the monitoring phase)",
+    "realisation-verifier": "the event's reviewers and the province's Bappeda, not those who reported it",
     "reviewer": "the event's reviewers (verdicts: in the review phase)",
     "review-desk": "the event's reviewers and organisers",
     "exporter": "organisers, facilitators and reviewers of the event",
@@ -164,6 +165,7 @@ ENFORCERS: dict[str, Callable[[Any, Any], None]] = {
     "document-keeper": _on_event(permissions.can_keep_documents),
     "follow-up-reporter": lambda user, subject: _follow_up_reporter(user, subject),
     "realisation-reporter": _on_proposal(permissions.can_report_realisation),
+    "realisation-verifier": _on_proposal(permissions.can_verify_realisation),
     "reviewer": _on_event(permissions.can_review),
     "review-desk": _on_event(
         lambda user, event: permissions.can_review(user, event) or permissions.can_manage_event(user, event)

@@ -35,6 +35,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 HUNDRED = Decimal(100)
 QUARTERS = 4
+# What a quarter's realisation holds: the indicator's value (K), rupiah, permasalahan, solusi.
+REALISATION_FIELDS = ("physical", "budget", "problem", "solution")
 
 
 class FormulaType(enum.StrEnum):

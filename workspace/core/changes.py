@@ -69,6 +69,24 @@ class ReviewChanged(ProposalChange):
     """A reviewer's verdict: the review banner."""
 
 
+@dataclass(frozen=True)
+class RealisationChanged(ProposalChange):
+    """One value of one quarter's realisation (or an item's formula, `quarter` 0): the item's rows
+    and its ancestors' (their roll-up moved), the quarter's standing, the event's dashboard."""
+
+    item_id: int = 0
+    quarter: int = 0
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class QuarterReviewed(ProposalChange):
+    """A quarter's realisation verified or returned (or reopened by an edit after a return): which
+    cells are open changed with it."""
+
+    quarter: int = 0
+
+
 # ---- Everything else --------------------------------------------------------------------------
 
 

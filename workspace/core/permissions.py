@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workspace.models import AgencyKind, CoEditing, Event, Proposal, Role
+from workspace.models import AgencyKind, AgencyLevel, CoEditing, Event, Proposal, Role
 
 
 def roles_of(user: Any, event: Event) -> frozenset[Role]:
@@ -135,3 +135,20 @@ def can_report_follow_up(user: Any, follow_up: Any) -> bool:
 def can_report_realisation(user: Any, proposal: Proposal) -> bool:
     """Report an agreed proposal's realisation: a participant of an agency that works on it."""
     return Role.PARTICIPANT in working_roles(user, proposal.event) and works_on(user.agency, proposal)
+
+
+def can_verify_realisation(user: Any, proposal: Proposal) -> bool:
+    """Verify or return a quarter's realisation: the event's reviewers and the people of the
+    province's Bappeda (DESIGN.md §9), never those who reported it."""
+    if works_on(getattr(user, "agency", None), proposal):
+        return False
+    roles = working_roles(user, proposal.event)
+    if Role.REVIEWER in roles:
+        return True
+    agency = getattr(user, "agency", None)
+    return (
+        Role.PARTICIPANT in roles
+        and agency is not None
+        and agency.kind is AgencyKind.BAPPEDA
+        and agency.level is AgencyLevel.PROVINSI
+    )

@@ -23,7 +23,7 @@ from workspace import labels
 from workspace.exports.attendance_list import attendance_lines, attendance_sessions
 from workspace.exports.letterhead import Letterhead, letterhead_of
 from workspace.extensions import db
-from workspace.formatting import format_nip, format_rupiah, spelled_number, zone_name
+from workspace.formatting import format_nip, format_rupiah, local_today, spelled_number, zone_name
 from workspace.models import (
     Agency,
     Agreement,
@@ -38,7 +38,6 @@ from workspace.models import (
     Session,
     User,
 )
-from workspace.models.base import utcnow
 from workspace.queries.agreements import SnapshotTotals, state_of
 from workspace.queries.documents import document_settings
 
@@ -368,7 +367,7 @@ def build_minutes(event: Event, session: Session | None = None, final: FinalDeta
     lines = [_proposal_line(proposal, agreements.get(proposal.id), not_discussed, session) for proposal in proposals]
     settings = document_settings(event)
     place = ", ".join(part for part in (event.venue, event.city) if part)
-    today = to_user_timezone(utcnow()).date()
+    today = local_today()
     return Minutes(
         event=event,
         session=session,

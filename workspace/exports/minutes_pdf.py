@@ -172,7 +172,7 @@ def _write_signatures(pdf: FPDF, minutes: Minutes) -> None:
 
 
 def _write_signature_block(pdf: FPDF, signatory: Signatory, x: float, top: float, width: float) -> None:
-    """"Fasilitator," and the jabatan; room to sign; the name, underlined; rank; NIP."""
+    """ "Fasilitator," and the jabatan; room to sign; the name, underlined; rank; NIP."""
     inner = width - 6
     pdf.set_xy(x, top)
     pdf.set_font("DejaVu", "", 9.5)

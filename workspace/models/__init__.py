@@ -18,7 +18,7 @@ from workspace.models.proposal import (
     VerdictKind,
     item_directions,
 )
-from workspace.models.realisation import Realisation, RealisationChange
+from workspace.models.realisation import DeadlineReminder, Evidence, QuarterReview, Realisation, ReviewStatus
 from workspace.models.revision import Revision
 from workspace.models.session import (
     AgendaItem,
@@ -47,9 +47,11 @@ __all__ = [
     "CoEditing",
     "Comment",
     "CommentKind",
+    "DeadlineReminder",
     "DocumentSettings",
     "Event",
     "EventPhase",
+    "Evidence",
     "FollowUp",
     "FollowUpStatus",
     "IdempotencyKey",
@@ -64,8 +66,9 @@ __all__ = [
     "Proposal",
     "ProposalItem",
     "ProposalStatus",
+    "QuarterReview",
     "Realisation",
-    "RealisationChange",
+    "ReviewStatus",
     "ReviewVerdict",
     "Revision",
     "Role",

@@ -128,7 +128,11 @@ def snapshot_differences(agreed: dict[str, Any], now: dict[str, Any]) -> list[Di
                 field = "parent" if name == "parent_id" else name
                 differences.append(
                     Difference(
-                        "changed", item["code"], item["name"], item["level"], field,
+                        "changed",
+                        item["code"],
+                        item["name"],
+                        item["level"],
+                        field,
                         _parent_text(agreed_items, before) if field == "parent" else str(before.get(name) or ""),
                         _parent_text(now_items, item) if field == "parent" else str(item.get(name) or ""),
                     )

@@ -35,9 +35,7 @@ def document_settings(event: Event) -> DocumentSettings:
 
 def final_minutes(event: Event, session_id: int | None) -> list[MinutesDocument]:
     """The final berita acara of one scope (a session, or the whole event), newest first."""
-    scope = (
-        MinutesDocument.session_id.is_(None) if session_id is None else MinutesDocument.session_id == session_id
-    )
+    scope = MinutesDocument.session_id.is_(None) if session_id is None else MinutesDocument.session_id == session_id
     return list(
         db.session.scalars(
             sa.select(MinutesDocument)

@@ -1,10 +1,19 @@
-"""Read side of realisation: each item of a proposal with its four quarters and what they make —
-the cumulative achievement by the item's formula, the budget absorption, the band — and the
-budget-weighted roll-up to the proposal (core/achievement.py has the rules)."""
+"""Read side of realisation (issue 18): each item of a proposal with its four quarters and what
+they make — the achievement by the item's formula, per quarter and cumulative, the budget
+absorption, the band, the budget-weighted roll-up to kegiatan, program and proposal
+(core/achievement.py has the rules) — against the agreed target as the baseline; and where each
+quarter of a proposal stands: belum diisi, diisi, diverifikasi, dikembalikan, late or overdue.
+
+Everything for many proposals is loaded in a handful of queries (the dashboard reads the whole
+event at once: 15 agencies × 200 items × 4 quarters).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -16,51 +25,310 @@ from workspace.core.achievement import (
     absorption,
     band_of,
     cumulative_achievement,
+    quarter_achievement,
     roll_up,
 )
+from workspace.core.permissions import works_on
 from workspace.extensions import db
-from workspace.models import ItemLevel, Proposal, ProposalItem, Realisation
+from workspace.formatting import local_date, local_today
+from workspace.models import (
+    Agency,
+    Evidence,
+    ItemLevel,
+    Membership,
+    Proposal,
+    ProposalItem,
+    QuarterReview,
+    Realisation,
+    ReviewStatus,
+    Role,
+    User,
+)
+from workspace.queries.agreements import standing_agreements
+from workspace.queries.monitoring import Quarter, bands_of, quarters_of
+
+QUARTERS = (1, 2, 3, 4)
 
 
 def target_value(text: str) -> Decimal | None:
-    """An item's target as a number ("4", "75,5"); words ("Tersedia") have none."""
+    """An item's target as a number ("4", "75,5", "1.250"); words ("Tersedia") have none."""
     try:
         return Decimal(text.replace(".", "").replace(",", ".")) if text else None
     except InvalidOperation:
         return None
 
 
-def _physical(text: str) -> Decimal | None:
+def physical_value(text: str) -> Decimal | None:
     try:
         return Decimal(text.replace(",", ".")) if text else None
     except InvalidOperation:
         return None
 
 
-@dataclass(frozen=True)
+def formula_of(item: ProposalItem) -> FormulaType:
+    return FormulaType(item.formula) if item.formula in FormulaType._value2member_map_ else FormulaType.POSITIVE
+
+
+@dataclass
 class ItemProgress:
+    """One item: its own indicator's figures and, for a program or kegiatan, the roll-up of its
+    children. `achievement[q]`, `absorption[q]`, `progress[q]`: cumulative to quarter q + 1."""
+
     item: ProposalItem
+    depth: int
     quarters: list[Realisation | None]  # I … IV
-    achievement: Decimal | None
-    absorption: Decimal | None
-    band: Band | None
+    target: str  # the baseline: the agreed target where an agreement holds one
+    changed_target: str | None  # the target now, when it differs from the agreed one
+    achievement: list[Decimal | None]  # of the item's own indicator
+    quarter_achievement: list[Decimal | None]
+    absorption: list[Decimal | None] = field(default_factory=lambda: [None] * 4)
+    progress: list[Decimal | None] = field(default_factory=lambda: [None] * 4)  # what its band says
+    bands: list[Band | None] = field(default_factory=lambda: [None] * 4)
+    budget_realised: list[int | None] = field(default_factory=lambda: [None] * 4)  # this quarter, Rp
+    evidence: list[int] = field(default_factory=lambda: [0] * 4)  # files per quarter
+    pagu: int = 0  # its budget; a parent's, the sum of its sub kegiatan's
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.item.level is ItemLevel.SUBKEGIATAN
+
+    def value(self, quarter: int, name: str) -> str:
+        row = self.quarters[quarter - 1]
+        if row is None:
+            return ""
+        stored = getattr(row, name)
+        return "" if stored is None else str(stored)
 
 
-def progress_of(proposal: Proposal, bands: tuple[Band, ...]) -> tuple[list[ItemProgress], Decimal | None]:
-    """Every sub kegiatan's progress, and the proposal's roll-up (weighted by pagu)."""
-    subs = [item for item in proposal.items if item.level is ItemLevel.SUBKEGIATAN]
-    rows = db.session.scalars(sa.select(Realisation).where(Realisation.item_id.in_([i.id for i in subs])))
-    by_item: dict[int, list[Realisation | None]] = {item.id: [None] * 4 for item in subs}
+class Standing(enum.StrEnum):
+    EMPTY = "belum_diisi"
+    FILLED = "diisi"
+    VERIFIED = "diverifikasi"
+    RETURNED = "dikembalikan"
+
+
+@dataclass(frozen=True)
+class QuarterStanding:
+    quarter: Quarter
+    standing: Standing
+    review: QuarterReview | None
+    first_reported: date | None
+    late: bool  # reported after the deadline
+    overdue: bool  # nothing reported, and the deadline has passed
+
+    @property
+    def open(self) -> bool:
+        """Whether its values may still change (not verified)."""
+        return self.standing is not Standing.VERIFIED
+
+
+@dataclass
+class ProposalProgress:
+    proposal: Proposal
+    items: list[ItemProgress]  # in tree order
+    progress: list[Decimal | None]  # the proposal's roll-up, cumulative to each quarter
+    absorption: list[Decimal | None]
+    bands: list[Band | None]
+    standings: list[QuarterStanding]
+
+    def item(self, item_id: int) -> ItemProgress | None:
+        return next((row for row in self.items if row.item.id == item_id), None)
+
+
+def _agreed_targets(proposal_ids: list[int]) -> dict[int, str]:
+    targets: dict[int, str] = {}
+    for agreement in standing_agreements(proposal_ids).values():
+        for record in (agreement.snapshot or {}).get("items", []):
+            targets[record["id"]] = record.get("target", "")
+    return targets
+
+
+def _tree(items: Iterable[ProposalItem]) -> list[tuple[ProposalItem, int]]:
+    children: dict[int | None, list[ProposalItem]] = {}
+    for item in items:
+        children.setdefault(item.parent_id, []).append(item)
+    ordered: list[tuple[ProposalItem, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for child in sorted(children.get(parent_id, []), key=lambda i: (i.position, i.id)):
+            ordered.append((child, depth))
+            walk(child.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def _own(item: ProposalItem, depth: int, quarters: list[Realisation | None], agreed: str | None) -> ItemProgress:
+    baseline = agreed if agreed is not None else item.target
+    formula, target = formula_of(item), target_value(baseline)
+    physical = [physical_value(row.physical) if row else None for row in quarters]
+    return ItemProgress(
+        item=item,
+        depth=depth,
+        quarters=quarters,
+        target=baseline,
+        changed_target=item.target if agreed is not None and agreed != item.target else None,
+        achievement=[cumulative_achievement(formula, target, physical, q) for q in QUARTERS],
+        quarter_achievement=[quarter_achievement(formula, target, physical, q) for q in QUARTERS],
+    )
+
+
+def _roll_up(rows: list[ItemProgress], bands: Sequence[Band]) -> None:
+    """Leaves first: a sub kegiatan's progress is its own achievement, its absorption its own;
+    a parent's are the budget-weighted roll-up of its children's (DESIGN.md §9)."""
+    by_parent: dict[int | None, list[ItemProgress]] = {}
+    for row in rows:
+        by_parent.setdefault(row.item.parent_id, []).append(row)
+    for row in sorted(rows, key=lambda r: -r.depth):
+        children = by_parent.get(row.item.id, [])
+        row.pagu = (row.item.budget or 0) if row.is_leaf else sum(child.pagu for child in children)
+        for q in range(4):
+            if row.is_leaf or not children:
+                spent = [r.budget if r else None for r in row.quarters[: q + 1]]
+                row.absorption[q] = absorption(row.pagu, spent)
+                row.progress[q] = row.achievement[q]
+                stored = row.quarters[q]
+                row.budget_realised[q] = stored.budget if stored is not None else None
+            else:
+                row.progress[q] = roll_up([Weighted(c.progress[q], c.pagu) for c in children])
+                realised = [value for c in children if (value := c.budget_realised[q]) is not None]
+                row.budget_realised[q] = sum(realised) if realised else None
+                spent_to_date = _spent(children, q)
+                row.absorption[q] = absorption(row.pagu, [spent_to_date]) if spent_to_date is not None else None
+            row.bands[q] = band_of(row.progress[q], bands)
+
+
+def _spent(children: list[ItemProgress], q: int) -> int | None:
+    spent = [value for c in children for i in range(q + 1) if (value := c.budget_realised[i]) is not None]
+    return sum(spent) if spent else None
+
+
+def _standings(
+    proposal_ids: list[int],
+    quarters: Sequence[Quarter],
+    today: date,
+    rows: Sequence[Realisation],
+    proposal_of: dict[int, int],
+) -> dict[int, list[QuarterStanding]]:
+    reviews = {
+        (review.proposal_id, review.quarter): review
+        for review in db.session.scalars(sa.select(QuarterReview).where(QuarterReview.proposal_id.in_(proposal_ids)))
+    }
+    first: dict[tuple[int, int], date] = {}
+    for row in rows:
+        if row.reported_at is None or not _filled(row):
+            continue
+        key = (proposal_of[row.item_id], row.quarter)
+        day = local_date(row.reported_at)
+        first[key] = min(first.get(key, day), day)
+    standings: dict[int, list[QuarterStanding]] = {}
+    for proposal_id in proposal_ids:
+        result = []
+        for quarter in quarters:
+            key = (proposal_id, quarter.number)
+            review, reported = reviews.get(key), first.get(key)
+            if review is not None:
+                standing = Standing.VERIFIED if review.status is ReviewStatus.VERIFIED else Standing.RETURNED
+            else:
+                standing = Standing.FILLED if reported else Standing.EMPTY
+            late = reported is not None and quarter.is_late(reported)
+            overdue = reported is None and today > quarter.deadline
+            result.append(QuarterStanding(quarter, standing, review, reported, late, overdue))
+        standings[proposal_id] = result
+    return standings
+
+
+def _filled(row: Realisation) -> bool:
+    return bool(row.physical or row.budget is not None or row.problem or row.solution)
+
+
+def progress_of_proposals(
+    proposals: Sequence[Proposal], quarters: Sequence[Quarter], bands: Sequence[Band], today: date
+) -> dict[int, ProposalProgress]:
+    """The progress of each proposal (one event's): five queries whatever their number."""
+    ids = [proposal.id for proposal in proposals]
+    if not ids:
+        return {}
+    items = list(db.session.scalars(sa.select(ProposalItem).where(ProposalItem.proposal_id.in_(ids))))
+    rows = list(db.session.scalars(sa.select(Realisation).join(ProposalItem).where(ProposalItem.proposal_id.in_(ids))))
+    by_item: dict[int, list[Realisation | None]] = {item.id: [None] * 4 for item in items}
     for row in rows:
         by_item[row.item_id][row.quarter - 1] = row
-    progress = []
-    for item in subs:
-        quarters = by_item[item.id]
-        formula = FormulaType(item.formula) if item.formula in FormulaType._value2member_map_ else FormulaType.POSITIVE
-        achievement = cumulative_achievement(
-            formula, target_value(item.target), [_physical(q.physical) if q else None for q in quarters]
+    evidence = db.session.execute(
+        sa.select(Evidence.item_id, Evidence.quarter, sa.func.count())
+        .join(ProposalItem)
+        .where(ProposalItem.proposal_id.in_(ids))
+        .group_by(Evidence.item_id, Evidence.quarter)
+    )
+    files = {(item_id, quarter): count for item_id, quarter, count in evidence}
+    agreed = _agreed_targets(ids)
+    standings = _standings(ids, quarters, today, rows, {item.id: item.proposal_id for item in items})
+    per_proposal: dict[int, list[ProposalItem]] = {}
+    for item in items:
+        per_proposal.setdefault(item.proposal_id, []).append(item)
+    result = {}
+    for proposal in proposals:
+        progress = [
+            _own(item, depth, by_item[item.id], agreed.get(item.id))
+            for item, depth in _tree(per_proposal.get(proposal.id, []))
+        ]
+        for figures in progress:
+            figures.evidence = [files.get((figures.item.id, q), 0) for q in QUARTERS]
+        _roll_up(progress, bands)
+        tops = [row for row in progress if row.item.parent_id is None]
+        overall = [roll_up([Weighted(r.progress[q], r.pagu) for r in tops]) for q in range(4)]
+        spent = [_spent(tops, q) for q in range(4)]
+        budget = sum(r.pagu for r in tops)
+        result[proposal.id] = ProposalProgress(
+            proposal=proposal,
+            items=progress,
+            progress=overall,
+            absorption=[absorption(budget, [s]) if s is not None else None for s in spent],
+            bands=[band_of(value, bands) for value in overall],
+            standings=standings[proposal.id],
         )
-        absorbed = absorption(item.budget, [q.budget if q else None for q in quarters])
-        progress.append(ItemProgress(item, quarters, achievement, absorbed, band_of(achievement, bands)))
-    overall = roll_up([Weighted(p.achievement, p.item.budget) for p in progress])
-    return progress, overall
+    return result
+
+
+def proposal_progress(proposal: Proposal) -> ProposalProgress:
+    """One proposal's progress with its event's quarters and bands, as of today."""
+    event = proposal.event
+    return progress_of_proposals([proposal], quarters_of(event), bands_of(event), local_today())[proposal.id]
+
+
+def quarter_row(item_id: int, quarter: int) -> Realisation | None:
+    return db.session.scalar(
+        sa.select(Realisation).where(Realisation.item_id == item_id, Realisation.quarter == quarter)
+    )
+
+
+def stored_text(realisation: Realisation | None, name: str) -> str:
+    """A stored value as the text a write compares with (`base`): "" for nothing."""
+    if realisation is None:
+        return ""
+    value = getattr(realisation, name)
+    return "" if value is None else str(value)
+
+
+def has_values(proposal: Proposal, quarter: int) -> bool:
+    """Whether anything is reported for this quarter of the proposal."""
+    rows = db.session.scalars(
+        sa.select(Realisation)
+        .join(ProposalItem)
+        .where(ProposalItem.proposal_id == proposal.id, Realisation.quarter == quarter)
+    )
+    return any(_filled(row) for row in rows)
+
+
+def reporters_of(proposal: Proposal) -> list[User]:
+    """The people responsible for the proposal's realisation: the event's participants of the
+    agencies that work on it (active accounts)."""
+    people = db.session.scalars(
+        sa.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Agency, Agency.id == User.agency_id)
+        .where(Membership.event_id == proposal.event_id, Membership.role == Role.PARTICIPANT, User.active.is_(True))
+        .where(Agency.region_code == proposal.agency.region_code)
+        .order_by(User.id)
+    )
+    return [person for person in dict.fromkeys(people) if works_on(person.agency, proposal)]

@@ -13,13 +13,14 @@ from flask_socketio import emit
 from socketio.exceptions import ConnectionRefusedError as SocketRefused  # type: ignore[import-untyped]
 
 from workspace.core.access import access
+from workspace.core.achievement import REALISATION_FIELDS
 from workspace.core.item_fields import FIELDS
 from workspace.core.numbers import payload_id
-from workspace.core.permissions import can_edit_proposal, can_view_event, can_view_proposal
+from workspace.core.permissions import can_edit_proposal, can_report_realisation, can_view_event, can_view_proposal
 from workspace.extensions import db, socketio
 from workspace.fragments import Memo, render
 from workspace.fragments.sessions import SESSION_PARTS
-from workspace.models import Event, Proposal, ProposalItem, Session
+from workspace.models import Event, EventPhase, Proposal, ProposalItem, Session
 from workspace.queries.comments import unread_counts
 from workspace.realtime import connections
 from workspace.realtime.connections import rate_limited, refusal, releases_db_session, sid
@@ -76,7 +77,7 @@ def on_join_proposal(payload: Any = None) -> dict[str, Any]:
     join(room)
     agency = current_user.agency.short_name if current_user.agency else ""
     current_presence().join(room, sid(), Viewer(user_id=current_user.id, name=current_user.display_name, agency=agency))
-    revision, can_edit = proposal.revision, can_edit_proposal(current_user, proposal)
+    revision, can_edit = proposal.revision, _may_write(proposal, payload)
     room_lists.changed(room, proposal_id, PRESENCE)
     return {
         "ok": True,
@@ -85,6 +86,26 @@ def on_join_proposal(payload: Any = None) -> dict[str, Any]:
         "viewers": as_payload(current_presence().viewers(room)),
         "focus": as_payload(current_presence().focuses(room)),
     }
+
+
+def _may_write(proposal: Proposal, payload: Any) -> bool:
+    """On the realisation page (`mode: realisation`), the right to report its realisation now;
+    elsewhere the right to edit the proposal."""
+    if isinstance(payload, dict) and payload.get("mode") == "realisation":
+        return can_report_realisation(current_user, proposal) and proposal.event.phase is EventPhase.MONITORING
+    return can_edit_proposal(current_user, proposal)
+
+
+def _focusable(field: Any) -> str | None:
+    """`target` (a proposal's field) or `q2_physical` / `formula` (a realisation's): the kind."""
+    if not isinstance(field, str):
+        return None
+    if field in FIELDS:
+        return "edit"
+    quarter, _sep, name = field.partition("_")
+    if field == "formula" or (quarter in ("q1", "q2", "q3", "q4") and name in REALISATION_FIELDS):
+        return "realisation"
+    return None
 
 
 @socketio.on("proposal:leave")
@@ -115,16 +136,19 @@ def on_focus(payload: Any = None) -> dict[str, Any]:
     proposal_id = payload_id(payload, "proposal_id")
     item_id = payload_id(payload, "item_id")
     field = payload.get("field") if isinstance(payload, dict) else None
-    if proposal_id is None or item_id is None or not isinstance(field, str) or field not in FIELDS:
+    kind = _focusable(field)
+    if proposal_id is None or item_id is None or kind is None:
         return refusal("invalid")
     room = proposal_room(proposal_id)
     if not current_presence().is_in(room, sid()):
         return refusal("not-joined")
     item = db.session.get(ProposalItem, item_id)
-    if item is None or item.proposal_id != proposal_id or not can_edit_proposal(current_user, item.proposal):
+    if item is None or item.proposal_id != proposal_id:
+        return refusal("forbidden")
+    if not _may_write(item.proposal, {"mode": kind}):
         return refusal("forbidden")
     current_presence().set_focus(
-        room, sid(), Focus(user_id=current_user.id, name=current_user.display_name, item_id=item_id, field=field)
+        room, sid(), Focus(user_id=current_user.id, name=current_user.display_name, item_id=item_id, field=str(field))
     )
     room_lists.changed(room, proposal_id, FOCUS)
     return {"ok": True}

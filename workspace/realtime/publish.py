@@ -28,6 +28,8 @@ from workspace.core.changes import (
     PersonMoved,
     PhaseChanged,
     ProposalChange,
+    QuarterReviewed,
+    RealisationChanged,
     ReviewChanged,
     SessionPartChanged,
     SignInsEnded,
@@ -167,6 +169,32 @@ EVENT_SIGNAL = Route(
     data=lambda c: {"proposal_id": getattr(c, "proposal_id", None), "revision": getattr(c, "revision", None)},
 )
 
+# ---- Realisation (Monev) ------------------------------------------------------------------------
+
+
+def _realisation_fragments(change: RealisationChanged) -> list[str]:
+    """The item's rows and its ancestors' (their roll-up moved), in the tabs that show the change:
+    its own quarter and the later ones (cumulative figures); every quarter for a formula."""
+    ids: list[str] = []
+    item = db.session.get(ProposalItem, change.item_id)
+    tabs = range(max(change.quarter, 1), 5)
+    while item is not None:
+        ids.extend(f"realisation-{item.id}-{tab}" for tab in tabs)
+        item = item.parent
+    return [*ids, *_quarter_strips(change)]
+
+
+def _quarter_strips(change: ProposalChange) -> list[str]:
+    return [f"proposal-{change.proposal_id}-quarters-{tab}" for tab in range(1, 5)]
+
+
+# The province's dashboard and the event's monitoring views re-fetch themselves, debounced.
+MONEV_SIGNAL = Route(
+    "event:monev-changed",
+    lambda c: [event_room(c.event_id)],
+    data=lambda c: {"proposal_id": c.proposal_id, "quarter": getattr(c, "quarter", 0)},
+)
+
 # ---- Session rooms -----------------------------------------------------------------------------
 
 SESSION_PART_FRAGMENTS = {
@@ -257,6 +285,17 @@ PUBLISH: dict[type[Change], tuple[Row, ...]] = {
     ),
     ReviewChanged: (
         proposal_changed(lambda c: [f"proposal-{c.proposal_id}-review", f"proposal-{c.proposal_id}-status"]),
+    ),
+    RealisationChanged: (
+        proposal_changed(
+            _realisation_fragments,
+            change=lambda c: {"item_ids": [c.item_id], "field": f"q{c.quarter}_{c.field}", "structure": False},
+        ),
+        MONEV_SIGNAL,
+    ),
+    QuarterReviewed: (
+        proposal_changed(lambda c: [f"proposal-{c.proposal_id}-realisation-{c.quarter}", *_quarter_strips(c)]),
+        MONEV_SIGNAL,
     ),
     LockChanged: (
         Route("proposal:lock", _proposal_rooms, lambda c: [f"proposal-{c.proposal_id}-status"], data=_lock_data),

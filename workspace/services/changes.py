@@ -41,4 +41,3 @@ def record_revision(
     db.session.add(revision)
     db.session.flush()
     return revision
-

@@ -16,7 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from PIL import Image, UnidentifiedImageError
 
 from workspace.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -25,6 +24,7 @@ from workspace.core.uow import write_transaction
 from workspace.exports.minutes import FinalDetails, build_minutes, minutes_html
 from workspace.exports.minutes_pdf import minutes_pdf
 from workspace.extensions import db
+from workspace.formatting import local_today
 from workspace.models import DocumentSettings, Event, MinutesDocument, Session, User
 from workspace.models.base import utcnow
 from workspace.queries.documents import document_settings, final_minutes
@@ -202,7 +202,7 @@ def _document_date(event: Event, raw: Any) -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise ValidationFailed({"document_date": _("Enter a date as YYYY-MM-DD.")}) from None
-    today = to_user_timezone(utcnow()).date()
+    today = local_today()
     if day < event.starts_on:
         raise ValidationFailed({"document_date": _("The minutes cannot be dated before the event starts.")})
     if day > today:

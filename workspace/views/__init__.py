@@ -12,12 +12,14 @@ from workspace.views import (
     editing,
     errors,
     events,
+    evidence,
     follow_ups,
     health,
     offline,
     outputs,
     platform,
     proposals,
+    realisation,
     sessions,
 )
 
@@ -32,6 +34,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(outputs.blueprint)
     app.register_blueprint(documents.blueprint)
     app.register_blueprint(follow_ups.blueprint)
+    app.register_blueprint(realisation.blueprint)
+    app.register_blueprint(evidence.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(platform.blueprint)
     app.register_blueprint(health.blueprint)

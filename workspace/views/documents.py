@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -23,9 +22,8 @@ from workspace.exports.minutes import build_minutes
 from workspace.exports.minutes_pdf import minutes_pdf
 from workspace.exports.spreadsheet import XLSX_MEDIA_TYPE
 from workspace.extensions import db
-from workspace.formatting import zone_name
+from workspace.formatting import local_today, zone_name
 from workspace.models import Event, MinutesDocument, Session, User
-from workspace.models.base import utcnow
 from workspace.queries.documents import document_settings, final_minutes, minutes_document
 from workspace.queries.monitoring import bands_of, monitoring_settings, quarters_of
 from workspace.services import documents
@@ -63,7 +61,7 @@ def _document_of(event: Event, document_id: int) -> MinutesDocument:
 
 
 def _today() -> str:
-    return to_user_timezone(utcnow()).date().isoformat()
+    return local_today().isoformat()
 
 
 def _zone() -> str:
@@ -76,7 +74,7 @@ def _zone() -> str:
 def _minutes_page(event: Event, session: Session | None, errors: dict[str, str] | None = None) -> tuple[str, int]:
     finals = final_minutes(event, session.id if session else None)
     settings = document_settings(event)
-    today = to_user_timezone(utcnow()).date()
+    today = local_today()
     page = render_template(
         "outputs/minutes.html",
         event=event,

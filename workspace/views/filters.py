@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from workspace import labels
+from workspace.core.achievement import shown
 from workspace.core.item_fields import FIELDS
 from workspace.formatting import comment_html, format_millions, format_number, format_rupiah, zone_name
 from workspace.queries.agreements import agreement_state
@@ -29,6 +30,9 @@ def register_template_helpers(app: Flask) -> None:
     # The agreement standing for a proposal and what changed since (memoised per revision).
     app.jinja_env.globals["agreement_state"] = agreement_state
     app.jinja_env.globals["field_text"] = lambda item, field: FIELDS[field].to_text(item)
+    app.jinja_env.globals["realisation_label"] = labels.realisation_label
+    app.jinja_env.globals["realisation_display"] = labels.realisation_display
+    app.jinja_env.filters["percent"] = shown
     app.jinja_env.globals["field_display"] = (
         lambda field, text: FIELDS[field].display(text or "") if field in FIELDS else (text or "")
     )

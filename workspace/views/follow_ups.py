@@ -8,19 +8,17 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from workspace.core.access import access, by_id
-from workspace.core.errors import NotFound, ValidationFailed
+from workspace.core.errors import ValidationFailed
 from workspace.core.permissions import can_keep_documents, can_report_follow_up
-from workspace.extensions import db
-from workspace.models import Event, FollowUp, FollowUpStatus, ProposalItem
-from workspace.models.base import utcnow
+from workspace.formatting import local_today
+from workspace.models import Event, FollowUp, FollowUpStatus
 from workspace.queries.follow_ups import follow_ups_of, previous_year_follow_ups, standing_agreement
 from workspace.queries.proposals import ProposalFilters, list_proposals
-from workspace.services import follow_ups, realisation
+from workspace.services import follow_ups
 
 blueprint = Blueprint("follow_ups", __name__)
 
@@ -40,7 +38,7 @@ def _page(event: Event, errors: dict[str, str] | None = None, form: Any = None) 
         agreed=[proposal for proposal in proposals if standing_agreement(proposal) is not None],
         can_add=can_keep_documents(current_user, event),
         may_report=lambda follow_up: can_report_follow_up(current_user, follow_up),
-        today=to_user_timezone(utcnow()).date(),
+        today=local_today(),
         statuses=list(FollowUpStatus),
         errors=errors or {},
         form=form or {},
@@ -80,36 +78,3 @@ def report(follow_up_id: int, follow_up: FollowUp) -> Page:
         )
     flash(_("The follow-up action is updated."), "success")
     return redirect(url_for("follow_ups.index", event_id=event.id) + f"#follow-up-{follow_up_id}")
-
-
-def _item_of(arguments: dict[str, Any]) -> tuple[str, Any]:
-    item = db.session.get(ProposalItem, arguments["item_id"])
-    if item is None:
-        raise NotFound(_("The page or data you are looking for does not exist."))
-    return "item", item
-
-
-@blueprint.route("/usulan/butir/<int:item_id>/realisasi/<int:quarter>/<field>", methods=["POST"])
-@access("realisation-reporter", load=_item_of)
-@login_required
-def report_realisation(item_id: int, quarter: int, field: str, item: ProposalItem) -> Any:
-    """One value of one quarter (`value`, and `base`: what the writer saw). 204, or the refusal:
-    422 naming the field, 409 with the value someone else wrote meanwhile."""
-    realisation.report(
-        current_user._get_current_object(),
-        item_id,
-        quarter,
-        field,
-        request.form.get("value", ""),
-        request.form.get("base", ""),
-    )
-    return "", 204
-
-
-@blueprint.route("/usulan/butir/<int:item_id>/rumus", methods=["POST"])
-@access("realisation-reporter", load=_item_of)
-@login_required
-def set_formula(item_id: int, item: ProposalItem) -> Any:
-    """How the item's realisation becomes its achievement: positif, negatif, persentase, nilai akhir."""
-    realisation.set_formula(current_user._get_current_object(), item_id, request.form.get("formula", ""))
-    return "", 204

@@ -52,4 +52,3 @@ def import_catalog(actor: User | None, data: bytes, filename: str) -> CatalogImp
             record_audit(actor, event_by_id(event_id), "catalog.import", filename[:200], detail)
 
     return catalog.import_catalog(data, also=audit, event_ids=event_ids)
-
