@@ -32,6 +32,7 @@ from flask import Flask  # noqa: E402
 
 from workspace import create_app, serving  # noqa: E402
 from workspace.extensions import socketio  # noqa: E402
+from workspace.services import reminders  # noqa: E402
 
 
 def refuse_port_in_use(host: str, port: int) -> None:
@@ -107,6 +108,7 @@ def serve(flask_app: Flask, host: str, port: int, name: str = "Sinergi") -> None
     per address). Gevent: Flask-SocketIO's server, as before, without those guards."""
     files = raise_file_limit()
     log_output = os.environ.get("SINERGI_ACCESS_LOG") == "1"
+    reminders.start_reminder_loop(flask_app)  # deadlines of the monitoring phase, hourly
     if ASYNC_MODE != "eventlet":
         print(f"{name}: http://{host}:{port}  ({ASYNC_MODE}, no connection guards, {files} files)", flush=True)
         socketio.run(flask_app, host=host, port=port, log_output=log_output)

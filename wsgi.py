@@ -14,8 +14,10 @@ if ASYNC_MODE == "gevent":
     patch_psycopg()
 
 from workspace import create_app  # noqa: E402
+from workspace.services import reminders  # noqa: E402
 
 app = create_app({"SOCKETIO_ASYNC_MODE": ASYNC_MODE})
+reminders.start_reminder_loop(app)  # deadlines of the monitoring phase, hourly (once per worker)
 
 # As in app.py: start-up objects out of the garbage collector's full passes (no 120 ms pauses).
 gc.collect()

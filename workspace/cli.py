@@ -1,4 +1,5 @@
-"""`flask` commands: init-db, create-event, create-user, import-catalog, backup, seed-demo
+"""`flask` commands: init-db, create-event, create-user, import-catalog, backup, seed-demo,
+monev-reminders
 (DESIGN.md section 4; a real deployment: docs/deploy.md)."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask_migrate import upgrade
 from workspace.core.errors import ValidationFailed
 from workspace.extensions import db
 from workspace.models import Agency, Event, Role, User
-from workspace.services import accounts, demo, onboarding
+from workspace.services import accounts, demo, onboarding, reminders
 from workspace.services.backup import backup_sqlite
 
 
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(load_reference_data)
     app.cli.add_command(reset_password)
     app.cli.add_command(backup)
+    app.cli.add_command(monev_reminders)
 
 
 @click.command("init-db")
@@ -213,3 +215,11 @@ def backup(target: Path | None) -> None:
         raise click.ClickException(f"{target} exists already; choose another name")
     backup_sqlite(source, target)
     click.echo(f"Backup written to {target}")
+
+
+@click.command("monev-reminders")
+def monev_reminders() -> None:
+    """Remind the agencies of the quarters due within three days that are empty or returned (the
+    serving process does this every hour; this is for a cron job where it does not run)."""
+    count = reminders.send_all_reminders()
+    click.echo(f"Reminders sent for {count} proposal quarter(s).")

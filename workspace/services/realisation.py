@@ -147,8 +147,9 @@ def apply_value(
 ) -> int | None:
     """Inside the caller's unit of work: set the value `new` (canonical, see `canonical`) if the
     stored one is still `base`; the proposal's revision after it, or None when it already held
-    `new` (the caller rolls back when nothing else changed). Refuses a verified quarter (ValidationFailed) and a stale base (RealisationConflict);
-    a correction of a returned quarter reopens it. The bulk import calls this for every value."""
+    `new` (the caller rolls back when nothing else changed). Refuses a verified quarter
+    (ValidationFailed) and a stale base (RealisationConflict); a correction of a returned quarter
+    reopens it. The bulk import calls this for every value."""
     proposal_id = item.proposal_id
     revision = bump_revision(proposal_id)  # first: serialises the proposal's writers
     row = db.session.scalar(
