@@ -43,7 +43,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 HEADERS = dict(COLUMNS)
 # What the import reads (everything else is the export's to compute).
-IMPORTED = tuple(key for key, _header in COLUMNS if key.startswith("q")) + ("problem", "solution")
+IMPORTED = (*(key for key, _header in COLUMNS if key.startswith("q")), "problem", "solution")
 # Above the table: which quarter the sheet reports to ("Triwulan: II"); the two notes columns are
 # that quarter's, the realisation columns every quarter's.
 QUARTER_LABEL = "Triwulan"
