@@ -616,8 +616,10 @@
         htmx.ajax("GET", detail.dataset.refreshUrl, {target: detail, swap: "outerHTML"});
       }
     };
+    // At most one fetch per delay, however busy the room: a timer already set is left to run
+    // (resetting it on every signal would starve the view while people keep typing).
     var scheduleRefresh = function () {
-      if (refreshTimer) { clearTimeout(refreshTimer); }
+      if (refreshTimer) { return; }
       refreshTimer = setTimeout(refresh, parseInt(body.dataset.liveDelay || "1500", 10));
     };
     var joined = false;
@@ -626,7 +628,7 @@
       if (joined) { scheduleRefresh(); }  // a reconnect may have missed changes
       joined = true;
     });
-    socket.on("event:proposal-changed", scheduleRefresh);
+    socket.on(body.dataset.liveSignal || "event:proposal-changed", scheduleRefresh);
   }
 
   // ---- Session room and projector: spotlight, timer on the server's clock, announcements -----

@@ -17,10 +17,11 @@ divide by; the page says so — except a negatif indicator realised at 0 against
 which met its target exactly (100 %). Values are Decimals, rounded half-up to one decimal only
 when shown.
 
-**Roll-up** (kegiatan, program, agency, region): the budget-weighted mean of the children's
-achievements — each child weighs its pagu (indicative budget); children without an achievement
-(nothing reported, no target) are left out; when no child has a budget, the plain mean. The same
-rule for budget absorption (Σ budget realised ÷ Σ pagu of the children).
+**Roll-up** (kegiatan, program, agency, region): the budget-weighted mean of the achievements of
+the sub kegiatan beneath — each weighs its pagu (indicative budget); those without an achievement
+(nothing reported, no numeric target) are left out; when none of them has a budget, the plain
+mean. Budget absorption likewise: Σ rupiah realised ÷ Σ pagu of the sub kegiatan beneath. (A
+program's or kegiatan's own outcome/output indicator has its own achievement, shown beside it.)
 
 **Bands** (configurable per event): ≥ 91 Sangat Baik, ≥ 76 Baik, ≥ 66 Cukup, ≥ 51 Kurang, below
 Sangat Kurang — a value belongs to the highest band whose lower bound it reaches (90.5 is Baik).

@@ -174,33 +174,48 @@ def _own(item: ProposalItem, depth: int, quarters: list[Realisation | None], agr
 
 
 def _roll_up(rows: list[ItemProgress], bands: Sequence[Band]) -> None:
-    """Leaves first: a sub kegiatan's progress is its own achievement, its absorption its own;
-    a parent's are the budget-weighted roll-up of its children's (DESIGN.md §9)."""
+    """A sub kegiatan's progress is its own achievement, its absorption its own; a kegiatan's and
+    a program's are those of the sub kegiatan beneath it (core/achievement.py: budget-weighted
+    mean over the ones with an achievement; Σ realised ÷ Σ pagu). Flat over the leaves, so a
+    filtered view (one Amanat Presiden) rolls up by the same rule."""
     by_parent: dict[int | None, list[ItemProgress]] = {}
     for row in rows:
         by_parent.setdefault(row.item.parent_id, []).append(row)
-    for row in sorted(rows, key=lambda r: -r.depth):
-        children = by_parent.get(row.item.id, [])
-        row.pagu = (row.item.budget or 0) if row.is_leaf else sum(child.pagu for child in children)
-        for q in range(4):
-            if row.is_leaf or not children:
-                spent = [r.budget if r else None for r in row.quarters[: q + 1]]
-                row.absorption[q] = absorption(row.pagu, spent)
-                row.progress[q] = row.achievement[q]
+
+    def leaves_of(row: ItemProgress) -> list[ItemProgress]:
+        if row.is_leaf:
+            return [row]
+        return [leaf for child in by_parent.get(row.item.id, []) for leaf in leaves_of(child)]
+
+    for row in rows:  # the leaves first: their parents' figures are made of theirs
+        if row.is_leaf:
+            row.pagu = row.item.budget or 0
+            for q in range(4):
                 stored = row.quarters[q]
                 row.budget_realised[q] = stored.budget if stored is not None else None
-            else:
-                row.progress[q] = roll_up([Weighted(c.progress[q], c.pagu) for c in children])
-                realised = [value for c in children if (value := c.budget_realised[q]) is not None]
+                row.progress[q] = row.achievement[q]
+    for row in rows:
+        leaves = leaves_of(row)
+        if not row.is_leaf:
+            row.pagu = sum(leaf.pagu for leaf in leaves)
+        for q in range(4):
+            if not row.is_leaf:
+                row.progress[q] = leaf_roll_up(leaves, q)
+                realised = [value for leaf in leaves if (value := leaf.budget_realised[q]) is not None]
                 row.budget_realised[q] = sum(realised) if realised else None
-                spent_to_date = _spent(children, q)
-                row.absorption[q] = absorption(row.pagu, [spent_to_date]) if spent_to_date is not None else None
+            row.absorption[q] = leaf_absorption(leaves, q)
             row.bands[q] = band_of(row.progress[q], bands)
 
 
-def _spent(children: list[ItemProgress], q: int) -> int | None:
-    spent = [value for c in children for i in range(q + 1) if (value := c.budget_realised[i]) is not None]
-    return sum(spent) if spent else None
+def leaf_roll_up(leaves: Sequence[ItemProgress], q: int) -> Decimal | None:
+    """The budget-weighted achievement of these sub kegiatan to quarter q + 1."""
+    return roll_up([Weighted(leaf.progress[q], leaf.pagu) for leaf in leaves])
+
+
+def leaf_absorption(leaves: Sequence[ItemProgress], q: int) -> Decimal | None:
+    """Σ rupiah realised to quarter q + 1 ÷ Σ pagu of these sub kegiatan (None: nothing realised)."""
+    spent = [value for leaf in leaves for i in range(q + 1) if (value := leaf.budget_realised[i]) is not None]
+    return absorption(sum(leaf.pagu for leaf in leaves), spent) if spent else None
 
 
 def _standings(
@@ -275,15 +290,13 @@ def progress_of_proposals(
         for figures in progress:
             figures.evidence = [files.get((figures.item.id, q), 0) for q in QUARTERS]
         _roll_up(progress, bands)
-        tops = [row for row in progress if row.item.parent_id is None]
-        overall = [roll_up([Weighted(r.progress[q], r.pagu) for r in tops]) for q in range(4)]
-        spent = [_spent(tops, q) for q in range(4)]
-        budget = sum(r.pagu for r in tops)
+        leaves = [row for row in progress if row.is_leaf]
+        overall = [leaf_roll_up(leaves, q) for q in range(4)]
         result[proposal.id] = ProposalProgress(
             proposal=proposal,
             items=progress,
             progress=overall,
-            absorption=[absorption(budget, [s]) if s is not None else None for s in spent],
+            absorption=[leaf_absorption(leaves, q) for q in range(4)],
             bands=[band_of(value, bands) for value in overall],
             standings=standings[proposal.id],
         )

@@ -44,6 +44,7 @@ from workspace.queries.catalog import entries_for
 from workspace.services.accounts import PUBLISHED_DEMO_PASSWORD
 from workspace.services.catalog import import_catalog, import_national_directions
 from workspace.services.demo_documents import add_demo_document_settings
+from workspace.services.demo_monitoring import add_monitoring_year
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_EVENT_SLUG = "rakor-kesbangpol-kalbar-2023"
@@ -461,6 +462,12 @@ def seed_demo() -> SeedReport:
         _plenary(event)
         db.session.flush()
         add_demo_document_settings(event)
+        add_monitoring_year(
+            event,
+            [province] + [k for _, k, _ in local],
+            lambda year_event, agency, seed: _proposal(year_event, agency, seed, directions),
+            _demo_day(),
+        )
     return _report(event, created=True)
 
 

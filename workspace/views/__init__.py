@@ -8,6 +8,7 @@ from workspace.views import (
     admin,
     auth,
     comments,
+    dashboard,
     documents,
     editing,
     errors,
@@ -36,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(follow_ups.blueprint)
     app.register_blueprint(realisation.blueprint)
     app.register_blueprint(evidence.blueprint)
+    app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(platform.blueprint)
     app.register_blueprint(health.blueprint)

@@ -72,15 +72,15 @@ def _bands_text(proposal: Proposal) -> str:
     )
 
 
-def monev_links(proposal: Proposal) -> list[dict[str, str]]:
+def monev_links(proposal: Proposal, can_report: bool) -> list[dict[str, str]]:
     """The way to the proposal's other monitoring pages (evaluation form, import), where they exist."""
     links = []
-    for endpoint, label in (
-        ("monev_outputs.agency_evaluation_xlsx", _("Evaluation XLSX")),
-        ("monev_outputs.agency_evaluation_pdf", _("Evaluation PDF")),
-        ("realisation_import.form", _("Import realisation")),
+    for endpoint, label, shown in (
+        ("monev_outputs.agency_evaluation_xlsx", _("Evaluation XLSX"), True),
+        ("monev_outputs.agency_evaluation_pdf", _("Evaluation PDF"), True),
+        ("realisation_import.form", _("Import realisation"), can_report),
     ):
-        if endpoint in current_app.view_functions:
+        if shown and endpoint in current_app.view_functions:
             links.append({"url": url_for(endpoint, proposal_id=proposal.id), "label": label})
     return links
 
@@ -93,6 +93,7 @@ def page(proposal_id: int, proposal: Proposal) -> str:
     can_edit = can_report_realisation(current_user, proposal) and proposal.event.phase is EventPhase.MONITORING
     return render_template(
         "monitoring/realisation.html",
+        event=proposal.event,
         proposal=proposal,
         quarter=quarter,
         editors=coeditors_of(proposal),
@@ -103,7 +104,7 @@ def page(proposal_id: int, proposal: Proposal) -> str:
         table_html=render(f"proposal-{proposal.id}-realisation-{quarter}") or Markup(""),
         history_html=history_html(proposal),
         bands_text=_bands_text(proposal),
-        monev_links=monev_links(proposal),
+        monev_links=monev_links(proposal, can_edit),
     )
 
 
