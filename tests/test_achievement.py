@@ -16,6 +16,7 @@ from workspace.core.achievement import (
     absorption,
     band_of,
     cumulative_achievement,
+    cumulative_achievements,
     cumulative_realisation,
     quarter_achievement,
     roll_up,
@@ -114,3 +115,21 @@ def test_shown_rounds_half_up_with_an_indonesian_comma() -> None:
     assert shown(D("87.25")) == "87,3" and shown(D("87.24")) == "87,2"
     assert shown(D("1234.5")) == "1.234,5" and shown(D(100)) == "100,0" and shown(None) == "–"
     assert shown(D(200) / D(3)) == "66,7"
+
+
+@pytest.mark.parametrize("formula", list(FormulaType))
+@pytest.mark.parametrize(
+    "values",
+    [
+        (Decimal(1), None, Decimal("2.5"), Decimal(0)),
+        (None, None, None, None),
+        (Decimal(3),),
+        (None, Decimal(4), None, Decimal(1)),
+    ],
+)
+@pytest.mark.parametrize("target", [Decimal(4), Decimal(0), None])
+def test_the_one_pass_cumulative_achievements_equal_the_quarter_by_quarter_ones(
+    formula: FormulaType, values: tuple, target: Decimal | None
+) -> None:
+    expected = [cumulative_achievement(formula, target, values, q) for q in range(1, 5)]
+    assert cumulative_achievements(formula, target, values) == expected

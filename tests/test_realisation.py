@@ -125,7 +125,7 @@ def test_the_realisation_makes_the_achievement_absorption_band_and_roll_up(
     by_id = {p.item.id: p for p in figures.items}
     assert by_id[first.id].achievement[3] == Decimal(100) and by_id[first.id].bands[3].key == "sangat_baik"
     assert by_id[first.id].achievement[0] == Decimal(25)  # to TW I: 1 of 4
-    assert by_id[first.id].quarter_achievement[2] == Decimal(50)  # TW III alone: 2 of 4
+    assert by_id[first.id].quarter_achievement(3) == Decimal(50)  # TW III alone: 2 of 4
     assert by_id[first.id].absorption[3] == Decimal(60)
     assert by_id[second.id].achievement[3] == Decimal(50) and by_id[second.id].bands[3].key == "sangat_kurang"
     # Weighted by pagu: (100 × 100 jt + 50 × 250 jt) ÷ 350 jt

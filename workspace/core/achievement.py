@@ -88,6 +88,19 @@ def cumulative_achievement(
     return None if realised is None else _ratio(formula, target, realised)
 
 
+def cumulative_achievements(
+    formula: FormulaType, target: Decimal | None, realisations: Realisations
+) -> list[Decimal | None]:
+    """`cumulative_achievement` to each quarter, I … IV, in one pass (the dashboard's 12 000)."""
+    achieved: list[Decimal | None] = []
+    counted: Decimal | None = None
+    for value in list(realisations)[:QUARTERS]:
+        if value is not None:
+            counted = value if counted is None or not formula.sums_quarters else counted + value
+        achieved.append(None if counted is None else _ratio(formula, target, counted))
+    return achieved + [achieved[-1] if achieved else None] * (QUARTERS - len(achieved))
+
+
 def quarter_achievement(
     formula: FormulaType, target: Decimal | None, realisations: Realisations, quarter: int
 ) -> Decimal | None:

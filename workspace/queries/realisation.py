@@ -13,8 +13,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -24,7 +25,7 @@ from workspace.core.achievement import (
     Weighted,
     absorption,
     band_of,
-    cumulative_achievement,
+    cumulative_achievements,
     quarter_achievement,
     roll_up,
 )
@@ -69,6 +70,31 @@ def formula_of(item: ProposalItem) -> FormulaType:
     return FormulaType(item.formula) if item.formula in FormulaType._value2member_map_ else FormulaType.POSITIVE
 
 
+@dataclass(frozen=True, slots=True)
+class QuarterValues:
+    """What is stored for one item's quarter (read without the ORM: the dashboard reads 12 000)."""
+
+    item_id: int
+    quarter: int
+    physical: str
+    budget: int | None
+    problem: str
+    solution: str
+
+
+QUARTER_COLUMNS = (
+    Realisation.item_id,
+    Realisation.quarter,
+    Realisation.physical,
+    Realisation.budget,
+    Realisation.problem,
+    Realisation.solution,
+)
+FILLED = sa.or_(
+    Realisation.physical != "", Realisation.budget.is_not(None), Realisation.problem != "", Realisation.solution != ""
+)
+
+
 @dataclass
 class ItemProgress:
     """One item: its own indicator's figures and, for a program or kegiatan, the roll-up of its
@@ -76,21 +102,26 @@ class ItemProgress:
 
     item: ProposalItem
     depth: int
-    quarters: list[Realisation | None]  # I … IV
+    quarters: list[QuarterValues | None]  # I … IV
     target: str  # the baseline: the agreed target where an agreement holds one
     changed_target: str | None  # the target now, when it differs from the agreed one
     achievement: list[Decimal | None]  # of the item's own indicator
-    quarter_achievement: list[Decimal | None]
+    physical: list[Decimal | None]  # each quarter's value of the indicator
     absorption: list[Decimal | None] = field(default_factory=lambda: [None] * 4)
     progress: list[Decimal | None] = field(default_factory=lambda: [None] * 4)  # what its band says
     bands: list[Band | None] = field(default_factory=lambda: [None] * 4)
     budget_realised: list[int | None] = field(default_factory=lambda: [None] * 4)  # this quarter, Rp
     evidence: list[int] = field(default_factory=lambda: [0] * 4)  # files per quarter
     pagu: int = 0  # its budget; a parent's, the sum of its sub kegiatan's
+    leaf: bool = False  # a sub kegiatan (read once: ORM attributes are slow in the dashboard's loops)
+
+    def quarter_achievement(self, quarter: int) -> Decimal | None:
+        """That quarter alone against the year's target (core/achievement.quarter_achievement)."""
+        return quarter_achievement(formula_of(self.item), target_value(self.target), self.physical, quarter)
 
     @property
     def is_leaf(self) -> bool:
-        return self.item.level is ItemLevel.SUBKEGIATAN
+        return self.leaf
 
     def value(self, quarter: int, name: str) -> str:
         row = self.quarters[quarter - 1]
@@ -135,7 +166,7 @@ class ProposalProgress:
         return next((row for row in self.items if row.item.id == item_id), None)
 
 
-def _agreed_targets(proposal_ids: list[int]) -> dict[int, str]:
+def agreed_targets(proposal_ids: list[int]) -> dict[int, str]:
     targets: dict[int, str] = {}
     for agreement in standing_agreements(proposal_ids).values():
         for record in (agreement.snapshot or {}).get("items", []):
@@ -158,7 +189,7 @@ def _tree(items: Iterable[ProposalItem]) -> list[tuple[ProposalItem, int]]:
     return ordered
 
 
-def _own(item: ProposalItem, depth: int, quarters: list[Realisation | None], agreed: str | None) -> ItemProgress:
+def _own(item: ProposalItem, depth: int, quarters: list[QuarterValues | None], agreed: str | None) -> ItemProgress:
     baseline = agreed if agreed is not None else item.target
     formula, target = formula_of(item), target_value(baseline)
     physical = [physical_value(row.physical) if row else None for row in quarters]
@@ -168,8 +199,9 @@ def _own(item: ProposalItem, depth: int, quarters: list[Realisation | None], agr
         quarters=quarters,
         target=baseline,
         changed_target=item.target if agreed is not None and agreed != item.target else None,
-        achievement=[cumulative_achievement(formula, target, physical, q) for q in QUARTERS],
-        quarter_achievement=[quarter_achievement(formula, target, physical, q) for q in QUARTERS],
+        achievement=cumulative_achievements(formula, target, physical),
+        physical=physical,
+        leaf=item.level is ItemLevel.SUBKEGIATAN,
     )
 
 
@@ -178,64 +210,87 @@ def _roll_up(rows: list[ItemProgress], bands: Sequence[Band]) -> None:
     a program's are those of the sub kegiatan beneath it (core/achievement.py: budget-weighted
     mean over the ones with an achievement; Σ realised ÷ Σ pagu). Flat over the leaves, so a
     filtered view (one Amanat Presiden) rolls up by the same rule."""
-    by_parent: dict[int | None, list[ItemProgress]] = {}
-    for row in rows:
-        by_parent.setdefault(row.item.parent_id, []).append(row)
-
-    def leaves_of(row: ItemProgress) -> list[ItemProgress]:
-        if row.is_leaf:
-            return [row]
-        return [leaf for child in by_parent.get(row.item.id, []) for leaf in leaves_of(child)]
-
+    ordered = tuple(sorted(bands, key=lambda band: band.minimum, reverse=True))
+    by_id = {row.item.id: row for row in rows}
+    leaves_under: dict[int, list[ItemProgress]] = {row.item.id: [] for row in rows if not row.leaf}
     for row in rows:  # the leaves first: their parents' figures are made of theirs
-        if row.is_leaf:
-            row.pagu = row.item.budget or 0
-            for q in range(4):
-                stored = row.quarters[q]
-                row.budget_realised[q] = stored.budget if stored is not None else None
-                row.progress[q] = row.achievement[q]
-    for row in rows:
-        leaves = leaves_of(row)
-        if not row.is_leaf:
-            row.pagu = sum(leaf.pagu for leaf in leaves)
+        if not row.leaf:
+            continue
+        row.pagu = row.item.budget or 0
+        spent = 0
         for q in range(4):
-            if not row.is_leaf:
-                row.progress[q] = leaf_roll_up(leaves, q)
-                realised = [value for leaf in leaves if (value := leaf.budget_realised[q]) is not None]
-                row.budget_realised[q] = sum(realised) if realised else None
+            stored = row.quarters[q]
+            row.budget_realised[q] = stored.budget if stored is not None else None
+            spent += row.budget_realised[q] or 0
+            row.progress[q] = row.achievement[q]
+            reported = any(row.budget_realised[i] is not None for i in range(q + 1))
+            row.absorption[q] = absorption(row.pagu, [spent]) if reported else None
+            row.bands[q] = band_of(row.progress[q], ordered)
+        parent_id = row.item.parent_id
+        while parent_id is not None and parent_id in by_id:
+            leaves_under[parent_id].append(row)
+            parent_id = by_id[parent_id].item.parent_id
+    for row in rows:
+        if row.leaf:
+            continue
+        leaves = leaves_under[row.item.id]
+        row.pagu = sum(leaf.pagu for leaf in leaves)
+        for q in range(4):
+            row.progress[q] = leaf_roll_up(leaves, q)
+            realised = [value for leaf in leaves if (value := leaf.budget_realised[q]) is not None]
+            row.budget_realised[q] = sum(realised) if realised else None
             row.absorption[q] = leaf_absorption(leaves, q)
-            row.bands[q] = band_of(row.progress[q], bands)
+            row.bands[q] = band_of(row.progress[q], ordered)
 
 
-def leaf_roll_up(leaves: Sequence[ItemProgress], q: int) -> Decimal | None:
+class Rolled(Protocol):
+    """What a roll-up reads of a sub kegiatan (ItemProgress, or the dashboard's lean Leaf)."""
+
+    @property
+    def pagu(self) -> int: ...
+    @property
+    def progress(self) -> list[Decimal | None]: ...
+    @property
+    def budget_realised(self) -> list[int | None]: ...
+
+
+def leaf_roll_up(leaves: Sequence[Rolled], q: int) -> Decimal | None:
     """The budget-weighted achievement of these sub kegiatan to quarter q + 1."""
     return roll_up([Weighted(leaf.progress[q], leaf.pagu) for leaf in leaves])
 
 
-def leaf_absorption(leaves: Sequence[ItemProgress], q: int) -> Decimal | None:
+def leaf_absorption(leaves: Sequence[Rolled], q: int) -> Decimal | None:
     """Σ rupiah realised to quarter q + 1 ÷ Σ pagu of these sub kegiatan (None: nothing realised)."""
     spent = [value for leaf in leaves for i in range(q + 1) if (value := leaf.budget_realised[i]) is not None]
     return absorption(sum(leaf.pagu for leaf in leaves), spent) if spent else None
+
+
+def standings_of(proposal_ids: list[int], quarters: Sequence[Quarter], today: date) -> dict[int, list[QuarterStanding]]:
+    """Where each quarter of each proposal stands (two queries)."""
+    first_reported = {
+        (proposal_id, quarter): moment
+        for proposal_id, quarter, moment in db.session.execute(
+            sa.select(ProposalItem.proposal_id, Realisation.quarter, sa.func.min(Realisation.reported_at))
+            .join(ProposalItem)
+            .where(ProposalItem.proposal_id.in_(proposal_ids), FILLED, Realisation.reported_at.is_not(None))
+            .group_by(ProposalItem.proposal_id, Realisation.quarter)
+        )
+        if moment is not None
+    }
+    return _standings(proposal_ids, quarters, today, first_reported)
 
 
 def _standings(
     proposal_ids: list[int],
     quarters: Sequence[Quarter],
     today: date,
-    rows: Sequence[Realisation],
-    proposal_of: dict[int, int],
+    first_reported: dict[tuple[int, int], datetime],
 ) -> dict[int, list[QuarterStanding]]:
     reviews = {
         (review.proposal_id, review.quarter): review
         for review in db.session.scalars(sa.select(QuarterReview).where(QuarterReview.proposal_id.in_(proposal_ids)))
     }
-    first: dict[tuple[int, int], date] = {}
-    for row in rows:
-        if row.reported_at is None or not _filled(row):
-            continue
-        key = (proposal_of[row.item_id], row.quarter)
-        day = local_date(row.reported_at)
-        first[key] = min(first.get(key, day), day)
+    first = {key: local_date(moment) for key, moment in first_reported.items()}
     standings: dict[int, list[QuarterStanding]] = {}
     for proposal_id in proposal_ids:
         result = []
@@ -253,7 +308,7 @@ def _standings(
     return standings
 
 
-def _filled(row: Realisation) -> bool:
+def _filled(row: Realisation | QuarterValues) -> bool:
     return bool(row.physical or row.budget is not None or row.problem or row.solution)
 
 
@@ -265,8 +320,13 @@ def progress_of_proposals(
     if not ids:
         return {}
     items = list(db.session.scalars(sa.select(ProposalItem).where(ProposalItem.proposal_id.in_(ids))))
-    rows = list(db.session.scalars(sa.select(Realisation).join(ProposalItem).where(ProposalItem.proposal_id.in_(ids))))
-    by_item: dict[int, list[Realisation | None]] = {item.id: [None] * 4 for item in items}
+    rows = [
+        QuarterValues(*row)
+        for row in db.session.execute(
+            sa.select(*QUARTER_COLUMNS).join(ProposalItem).where(ProposalItem.proposal_id.in_(ids))
+        )
+    ]
+    by_item: dict[int, list[QuarterValues | None]] = {item.id: [None] * 4 for item in items}
     for row in rows:
         by_item[row.item_id][row.quarter - 1] = row
     evidence = db.session.execute(
@@ -276,8 +336,8 @@ def progress_of_proposals(
         .group_by(Evidence.item_id, Evidence.quarter)
     )
     files = {(item_id, quarter): count for item_id, quarter, count in evidence}
-    agreed = _agreed_targets(ids)
-    standings = _standings(ids, quarters, today, rows, {item.id: item.proposal_id for item in items})
+    agreed = agreed_targets(ids)
+    standings = standings_of(ids, quarters, today)
     per_proposal: dict[int, list[ProposalItem]] = {}
     for item in items:
         per_proposal.setdefault(item.proposal_id, []).append(item)
