@@ -13,16 +13,20 @@ from workspace.models import (
     Agency,
     AgencyKind,
     AgencyLevel,
+    Agreement,
     CatalogEntry,
+    Event,
+    EventPhase,
     ItemLevel,
     Membership,
     Proposal,
     ProposalItem,
+    Realisation,
     Role,
     Session,
     User,
 )
-from workspace.services.demo import DEMO_LOGINS, DEMO_PASSWORD
+from workspace.services.demo import DEMO_EVENT_SLUG, DEMO_LOGINS, DEMO_PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CATALOG_CSV = PROJECT_ROOT / "workspace" / "data" / "nomenklatur-8.01.csv"
@@ -58,9 +62,10 @@ def test_seed_demo_creates_the_rakor_of_the_mission(app: Flask) -> None:
     assert 60 <= people <= 70
     roles = set(db.session.scalars(sa.select(Membership.role)))
     assert roles == set(Role)
-    assert db.session.scalar(sa.select(sa.func.count(Session.id))) == 1
+    meeting = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_EVENT_SLUG))
+    assert db.session.scalar(sa.select(sa.func.count(Session.id)).where(Session.event_id == meeting.id)) == 1
 
-    proposals = list(db.session.scalars(sa.select(Proposal)))
+    proposals = list(db.session.scalars(sa.select(Proposal).where(Proposal.event_id == meeting.id)))
     assert len(proposals) == 15
     for proposal in proposals:
         assert proposal.agency.kind is AgencyKind.KESBANGPOL
@@ -77,6 +82,34 @@ def test_seed_demo_creates_the_rakor_of_the_mission(app: Flask) -> None:
             assert sub.indicator and sub.unit and sub.target and sub.location
             assert isinstance(sub.budget, int) and sub.budget > 0
             assert sub.directions, "every sub kegiatan is tagged with a presidential direction"
+
+
+def test_seed_demo_adds_a_monitoring_year_partly_reported(app: Flask) -> None:
+    """Issue 18, item 9: last year's rakor in its monitoring phase — agreed (the baseline), its
+    quarters reported, some late, some returned, some verified, some overdue — and its follow-ups
+    listed by this year's rakor."""
+    from datetime import date
+
+    from workspace.queries.follow_ups import previous_year_follow_ups
+    from workspace.queries.realisation import Standing, proposal_progress
+    from workspace.services.demo_monitoring import MONITORING_SLUG
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    meeting = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_EVENT_SLUG))
+    year = db.session.scalar(sa.select(Event).where(Event.slug == MONITORING_SLUG))
+    assert year.phase is EventPhase.MONITORING and year.plan_year == meeting.plan_year - 1
+    proposals = list(db.session.scalars(sa.select(Proposal).where(Proposal.event_id == year.id)))
+    assert len(proposals) == 15
+    assert db.session.scalar(sa.select(sa.func.count(Agreement.id)).where(Agreement.snapshot.is_not(None))) == 15
+    assert db.session.scalar(sa.select(sa.func.count(Realisation.id))) > 200  # 15 agencies × ~5 sub kegiatan × 4
+    standings = [s for proposal in proposals for s in proposal_progress(proposal).standings]
+    kinds = {s.standing for s in standings}
+    assert {Standing.VERIFIED, Standing.RETURNED, Standing.FILLED, Standing.EMPTY} <= kinds
+    assert any(s.late for s in standings) and any(s.overdue for s in standings)
+    assert all(s.quarter.deadline < date.today() for s in standings)  # a year that has ended
+    assert len(previous_year_follow_ups(meeting)) == 4
+    people = set(db.session.scalars(sa.select(Membership.user_id).where(Membership.event_id == meeting.id)))
+    assert set(db.session.scalars(sa.select(Membership.user_id).where(Membership.event_id == year.id))) == people
 
 
 def test_seed_demo_is_idempotent_and_keeps_edits(app: Flask) -> None:

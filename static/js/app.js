@@ -846,8 +846,10 @@
 
   function highlight(change) {
     var targets = [];
+    // The row of the item: `item-<id>` on the proposal page, `realisation-<id>-<quarter>` on the
+    // realisation page; both carry data-item-id.
     (change.item_ids || []).forEach(function (itemId) {
-      var row = document.getElementById("item-" + itemId);
+      var row = document.querySelector('tr[data-item-id="' + itemId + '"]');
       if (row) { targets.push(row); }
     });
     targets.forEach(function (row) {

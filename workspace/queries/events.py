@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -32,6 +33,15 @@ def events_of(user: User) -> list[Event]:
             .order_by(Event.starts_on.desc())
         )
     )
+
+
+def landing_event(events: list[Event], today: date) -> Event | None:
+    """Where a person lands after signing in: their only event, or the one taking place today
+    (a rakor is two days: its people go straight to it); otherwise they choose."""
+    if len(events) == 1:
+        return events[0]
+    today_events = [event for event in events if event.starts_on <= today <= event.ends_on]
+    return today_events[0] if len(today_events) == 1 else None
 
 
 def event_home(event: Event, viewer: User) -> EventHome:

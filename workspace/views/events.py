@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from workspace.core.access import access
 from workspace.core.permissions import can_facilitate, can_manage_event
+from workspace.formatting import local_today
 from workspace.queries import events as event_service
 from workspace.views.helpers import event_for_viewer
 
@@ -19,8 +20,9 @@ blueprint = Blueprint("events", __name__)
 @login_required
 def index() -> str | Response:
     my_events = event_service.events_of(current_user)
-    if len(my_events) == 1:
-        return redirect(url_for("events.home", event_id=my_events[0].id))
+    landing = event_service.landing_event(my_events, local_today())
+    if landing is not None:
+        return redirect(url_for("events.home", event_id=landing.id))
     return render_template("events/index.html", events=my_events)
 
 
@@ -35,4 +37,5 @@ def home(event_id: int) -> str:
         event=event,
         can_manage=can_manage_event(current_user, event),
         can_facilitate=can_facilitate(current_user, event),
+        other_events=[other for other in event_service.events_of(current_user) if other.id != event.id],
     )
