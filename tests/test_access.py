@@ -8,17 +8,20 @@ new one is covered the day it is added, and one without a declared access rule f
 
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from PIL import Image
 
 from tests.conftest import csrf_token_of, login
 from tests.factories import build_world, make_agency, make_session, make_user
 from workspace.core.access import ACCESS_RULES
 from workspace.extensions import db, socketio
-from workspace.models import AgencyKind, AgendaItem, Comment, EventPhase, ItemLevel, Revision, Role
+from workspace.models import AgencyKind, AgendaItem, Comment, EventPhase, Evidence, ItemLevel, Revision, Role
 
 ACTORS = (
     "anonymous",
@@ -96,7 +99,9 @@ def build_access_world() -> Ids:
         world.event.id,
         {"proposal": str(world.proposal.id), "what": "Revisi indikator", "who": "Kesbangpol", "due_on": "2024-06-30"},
     )
+    evidence = _evidence_file(item.id, world.participant.id)
     values = {
+        "evidence_id": evidence.id,
         "event_id": world.event.id,
         "proposal_id": world.proposal.id,
         "item_id": item.id,
@@ -119,6 +124,21 @@ def build_access_world() -> Ids:
     people["bappeda"] = make_user(world.event, (Role.PARTICIPANT,), bappeda, name="Perencana Bappeda")
     usernames = {actor: user.username for actor, user in people.items()}
     return Ids(usernames=usernames, values=values)
+
+
+def _evidence_file(item_id: int, user_id: int) -> Evidence:
+    """A PNG backing the item's first quarter, with its thumbnail (the event is not in Monev: the
+    service would refuse it)."""
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4), (10, 20, 30)).save(png, format="PNG")
+    content = png.getvalue()
+    evidence = Evidence(
+        item_id=item_id, quarter=1, filename="foto.png", content_type="image/png", size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(), content=content, thumbnail=content, uploaded_by_id=user_id,
+    )  # fmt: skip
+    db.session.add(evidence)
+    db.session.commit()
+    return evidence
 
 
 @pytest.fixture

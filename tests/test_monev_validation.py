@@ -88,7 +88,8 @@ def test_a_bad_quarter_opens_the_current_one_and_the_editor_shows_the_stored_val
     assert 'value="25.000.000"' in editor.get_data(as_text=True) and 'name="base" value="25000000"' in editor.get_data(
         as_text=True
     )
-    assert participant.get(f"/usulan/butir/{sub.id}/realisasi/1/target").status_code == 404
+    assert participant.get(f"/usulan/butir/{sub.id}/realisasi/1/target").status_code == 422
+    assert participant.get(f"/usulan/butir/{sub.id}/realisasi/5/physical").status_code == 404
 
 
 def test_budget_is_realised_on_sub_activities_only(monitoring: World, login_as: Callable) -> None:

@@ -80,6 +80,9 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         "SOCKET_EVENT_BURST": float(os.environ.get("SINERGI_SOCKET_EVENT_BURST", "30")),
         **connection_settings(),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # An evidence file (bukti dukung) of a quarter's realisation, at most (bytes); below
+        # MAX_CONTENT_LENGTH, or a larger one gets the generic "too large" page instead of the reason.
+        "SINERGI_EVIDENCE_MAX_BYTES": int(os.environ.get("SINERGI_EVIDENCE_MAX_BYTES", str(5 * 1024 * 1024))),
         # A two-day meeting: a CSRF token lives as long as the login session.
         "WTF_CSRF_TIME_LIMIT": None,
         # Several processes: the Redis keys (presence) and the Socket.IO channel are namespaced by this.

@@ -176,6 +176,7 @@ REALISATION_FIELD = {
     "solution": _l("Solution / follow-up"),
     "review": _l("Verification"),
     "formula": _l("Achievement formula"),
+    "evidence": _l("Evidence"),
 }
 
 FORMULA = {

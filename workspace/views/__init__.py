@@ -16,6 +16,7 @@ from workspace.views import (
     evidence,
     follow_ups,
     health,
+    monev_outputs,
     offline,
     outputs,
     platform,
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(realisation.blueprint)
     app.register_blueprint(evidence.blueprint)
     app.register_blueprint(dashboard.blueprint)
+    app.register_blueprint(monev_outputs.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(platform.blueprint)
     app.register_blueprint(health.blueprint)

@@ -144,9 +144,9 @@ def _editable(name: str, stored: str) -> str:
 
 
 def _check_field(item: ProposalItem, quarter: int, name: str) -> None:
-    if not 1 <= quarter <= 4 or name not in REALISATION_FIELDS:
+    if not 1 <= quarter <= 4:
         raise NotFound(_("The page or data you are looking for does not exist."))
-    if name == "budget" and item.level is not ItemLevel.SUBKEGIATAN:
+    if name not in REALISATION_FIELDS or (name == "budget" and item.level is not ItemLevel.SUBKEGIATAN):
         raise ValidationFailed({"field": _("This field cannot be changed on this item.")})
 
 
