@@ -80,6 +80,7 @@ def _page(item: ProposalItem, quarter: int, errors: dict[str, str] | None = None
         render_template(
             "monitoring/evidence.html",
             item=item,
+            event=item.proposal.event,
             proposal=item.proposal,
             quarter=quarter,
             quarter_name=evidence_service.QUARTER_NAMES[quarter - 1],
