@@ -113,7 +113,13 @@ def test_the_fragment_alone_for_htmx_and_who_sees_it(monitoring: World, login_as
 
 def test_a_report_signals_the_event_room_and_changes_the_figures(monitoring: World, login_as: Callable) -> None:
     change = RealisationChanged(
-        monitoring.proposal.id, monitoring.event.id, 5, monitoring.participant.id, item_id=1, quarter=2, field="physical"
+        monitoring.proposal.id,
+        monitoring.event.id,
+        5,
+        monitoring.participant.id,
+        item_id=1,
+        quarter=2,
+        field="physical",
     )
     messages, _others = plan([change])
     signal = [m for m in messages if m.event == "event:monev-changed"]

@@ -107,15 +107,13 @@ class ImportStale(Conflict):
         super().__init__(_("The proposal changed since the preview. Check the new preview and apply again."))
 
 
-def _read_sheet(proposal: Proposal, content: bytes, filename: str) -> Sheet:
-    if not content:
-        raise ValidationFailed({"file": _("Choose an XLSX or CSV file exported from Sinergi.")})
-    try:
-        sheet = read_spreadsheet(content, filename, proposal.agency.name)
-    except TooManyRows:
-        raise ValidationFailed({"file": _("The file has more than %(max)d rows.", max=MAX_ROWS)}) from None
-    except TooMuchWork:
-        raise ValidationFailed(
+def refused_file(error: UnreadableFile, unreadable: str) -> ValidationFailed:
+    """What the reader's refusal of an upload tells its user: too many rows, far too much work, or
+    `unreadable` (what a file this import reads looks like)."""
+    if isinstance(error, TooManyRows):
+        return ValidationFailed({"file": _("The file has more than %(max)d rows.", max=MAX_ROWS)})
+    if isinstance(error, TooMuchWork):
+        return ValidationFailed(
             {
                 "file": _(
                     "This file asks for far more work than a spreadsheet of proposals or people needs (too many "
@@ -123,20 +121,25 @@ def _read_sheet(proposal: Proposal, content: bytes, filename: str) -> Sheet:
                     "Sinergi or save it again as a plain XLSX."
                 )
             }
-        ) from None
+        )
+    return ValidationFailed({"file": unreadable})
+
+
+def _read_sheet(proposal: Proposal, content: bytes, filename: str) -> Sheet:
+    if not content:
+        raise ValidationFailed({"file": _("Choose an XLSX or CSV file exported from Sinergi.")})
+    try:
+        sheet = read_spreadsheet(content, filename, proposal.agency.name)
     except WrongAgency:
         raise ValidationFailed(
             {"file": _("The file has no rows for %(agency)s.", agency=proposal.agency.name)}
         ) from None
-    except UnreadableFile:
-        raise ValidationFailed(
-            {
-                "file": _(
-                    "This file cannot be read: use the XLSX or CSV exported from Sinergi (a header row with "
-                    "Kode and the item names)."
-                )
-            }
-        ) from None
+    except UnreadableFile as refused:
+        unreadable = _(
+            "This file cannot be read: use the XLSX or CSV exported from Sinergi (a header row with "
+            "Kode and the item names)."
+        )
+        raise refused_file(refused, unreadable) from None
     if not sheet.rows:
         raise ValidationFailed({"file": _("The file has no item rows.")})
     return sheet

@@ -22,6 +22,7 @@ from workspace.views import (
     platform,
     proposals,
     realisation,
+    realisation_import,
     sessions,
 )
 
@@ -37,9 +38,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents.blueprint)
     app.register_blueprint(follow_ups.blueprint)
     app.register_blueprint(realisation.blueprint)
+    app.register_blueprint(realisation_import.blueprint)
     app.register_blueprint(evidence.blueprint)
-    app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(monev_outputs.blueprint)
+    app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(platform.blueprint)
     app.register_blueprint(health.blueprint)
