@@ -21,6 +21,7 @@ from tests.live_clients import LiveClient
 from tests.servers import start_server
 from workspace.exports.renja_columns import COLUMNS
 from workspace.exports.sheet_reading import MAX_ROWS_READ
+from workspace.services.demo import DEMO_EVENT_SLUG
 
 REFUSAL = "menuntut kerja jauh lebih banyak"
 
@@ -118,8 +119,10 @@ def server_and_participant(tmp_path: Path, live_database: str):
         proposal_id = connection.execute(
             sa.text(
                 "SELECT proposal.id FROM proposal JOIN agency ON agency.id = proposal.agency_id "
-                "WHERE agency.short_name = 'Kesbangpol Kab. Sambas'"
-            )
+                "JOIN event ON event.id = proposal.event_id "
+                "WHERE agency.short_name = 'Kesbangpol Kab. Sambas' AND event.slug = :meeting"
+            ),
+            {"meeting": DEMO_EVENT_SLUG},  # (the demo's monitoring year has a Sambas proposal too)
         ).scalar_one()
     engine.dispose()
     server = start_server(tmp_path, live_database, timeout=60)
