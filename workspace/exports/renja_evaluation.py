@@ -31,7 +31,6 @@ from __future__ import annotations
 import functools
 import io
 import re
-import zipfile
 from collections.abc import Callable
 from copy import copy
 from decimal import Decimal
@@ -48,7 +47,7 @@ from workspace import labels
 from workspace.core.achievement import FormulaType, Weighted, band_of, cumulative_realisation, roll_up
 from workspace.exports.evaluation_columns import COLUMNS, QUARTER_LABEL, QUARTER_NAMES, SHEET_TITLE
 from workspace.exports.spreadsheet import sheet_title
-from workspace.exports.xlsx_finish import print_setup
+from workspace.exports.xlsx_finish import print_setup, rewrite_formula_cells
 from workspace.exports.xlsx_finish import wrapped_lines as lines_of
 from workspace.models import Event, ItemLevel
 from workspace.queries.monitoring import bands_of
@@ -473,16 +472,7 @@ def save_with_caches(workbook: Workbook, per_sheet: list[dict[str, Cached]]) -> 
     empty string result), sheets being sheet1.xml… in the workbook's order."""
     buffer = io.BytesIO()
     workbook.save(buffer)
-    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
-    output = io.BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            match = re.fullmatch(r"xl/worksheets/sheet([0-9]+)\.xml", info.filename)
-            if match and int(match.group(1)) <= len(per_sheet):
-                data = _FORMULA_CELL.sub(_filler(per_sheet[int(match.group(1)) - 1]), data)
-            target.writestr(info, data)
-    return output.getvalue()
+    return rewrite_formula_cells(buffer.getvalue(), _FORMULA_CELL, [_filler(values) for values in per_sheet])
 
 
 def _filler(values: dict[str, Cached]) -> Callable[[re.Match[bytes]], bytes]:

@@ -77,14 +77,22 @@ def save_with_cached_values(workbook: Workbook) -> bytes:
 def _fill_caches(content: bytes, per_sheet: list[dict[str, Number]]) -> bytes:
     """openpyxl writes `<f>…</f><v></v>`: put each value in its `<v>` (sheets are sheet1.xml… in
     the workbook's order)."""
+    return rewrite_formula_cells(content, _EMPTY_CACHE, [_filler(values) for values in per_sheet])
+
+
+def rewrite_formula_cells(
+    content: bytes, cell: re.Pattern[bytes], fillers: list[Callable[[re.Match[bytes]], bytes]]
+) -> bytes:
+    """The saved workbook with every match of `cell` in sheet n replaced by `fillers[n - 1]`
+    (sheets are sheet1.xml… in the workbook's order; a sheet without a filler is left as is)."""
     source = zipfile.ZipFile(io.BytesIO(content))
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info.filename)
             match = re.fullmatch(r"xl/worksheets/sheet([0-9]+)\.xml", info.filename)
-            if match and int(match.group(1)) <= len(per_sheet):
-                data = _EMPTY_CACHE.sub(_filler(per_sheet[int(match.group(1)) - 1]), data)
+            if match and int(match.group(1)) <= len(fillers):
+                data = cell.sub(fillers[int(match.group(1)) - 1], data)
             target.writestr(info, data)
     return output.getvalue()
 
