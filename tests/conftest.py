@@ -226,6 +226,17 @@ def world(app: Flask) -> factories.World:
     return factories.build_world()
 
 
+@pytest.fixture
+def monitoring(world: factories.World) -> factories.World:
+    """The small event in its monitoring phase (Monev: realisation, verification, dashboard)."""
+    from workspace.extensions import db
+    from workspace.models import EventPhase
+
+    world.event.phase = EventPhase.MONITORING
+    db.session.commit()
+    return world
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """The real Redis for the message-queue tests (TEST_REDIS_URL; CI sets it)."""

@@ -11,24 +11,16 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
 from tests.conftest import htmx_post
 from tests.factories import World
 from workspace.core.changes import RealisationChanged
 from workspace.extensions import db
-from workspace.models import EventPhase, ItemLevel, MonitoringSettings, NationalDirection, ProposalItem
+from workspace.models import ItemLevel, MonitoringSettings, NationalDirection, ProposalItem
 from workspace.queries.dashboard import DashboardFilters, build_dashboard
 from workspace.realtime.publish import plan
 from workspace.realtime.rooms import event_room
-
-
-@pytest.fixture
-def monitoring(world: World) -> World:
-    world.event.phase = EventPhase.MONITORING
-    db.session.commit()
-    return world
 
 
 def _subs(proposal) -> list[ProposalItem]:

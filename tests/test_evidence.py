@@ -33,13 +33,6 @@ from workspace.services.backup import backup_sqlite
 from workspace.services.evidence_files import clean_filename
 
 
-@pytest.fixture
-def monitoring(world: World) -> World:
-    world.event.phase = EventPhase.MONITORING
-    db.session.commit()
-    return world
-
-
 def _sub(world: World) -> ProposalItem:
     return next(i for i in world.proposal.items if i.level is ItemLevel.SUBKEGIATAN)
 

@@ -32,13 +32,6 @@ from workspace.queries.realisation import Standing, proposal_progress
 from workspace.services import reminders
 
 
-@pytest.fixture
-def monitoring(world: World) -> World:
-    world.event.phase = EventPhase.MONITORING
-    db.session.commit()
-    return world
-
-
 def _sub(world: World, index: int = 0) -> ProposalItem:
     return [i for i in world.proposal.items if i.level is ItemLevel.SUBKEGIATAN][index]
 

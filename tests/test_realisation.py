@@ -19,13 +19,6 @@ from workspace.models import EventPhase, ItemLevel, Proposal, ProposalItem, Real
 from workspace.queries.realisation import proposal_progress
 
 
-@pytest.fixture
-def monitoring(world: World) -> World:
-    world.event.phase = EventPhase.MONITORING
-    db.session.commit()
-    return world
-
-
 def _sub(world: World, index: int = 0) -> ProposalItem:
     return [i for i in world.proposal.items if i.level is ItemLevel.SUBKEGIATAN][index]
 

@@ -39,13 +39,6 @@ from workspace.services.realisation_import import cell_text
 FIRST_ROW = 6  # title, agency, quarter label, blank, header; then the items
 
 
-@pytest.fixture
-def monitoring(world: World) -> World:
-    world.event.phase = EventPhase.MONITORING
-    db.session.commit()
-    return world
-
-
 def tree(proposal: Proposal) -> list[ProposalItem]:
     """program, kegiatan, sub kegiatan 1, sub kegiatan 2: the rows FIRST_ROW … FIRST_ROW + 3."""
     return [figures.item for figures in proposal_progress(proposal).items]
