@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app 'workspace:create_app()'
 
-.PHONY: run install serve test lint translations compile-translations vendor clean
+.PHONY: run install serve test lint translations compile-translations vendor vnu clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -73,6 +73,27 @@ vendor:
 	cp /tmp/sinergi-vendor/htmx/package/dist/htmx.min.js /tmp/sinergi-vendor/htmx/package/LICENSE static/vendor/htmx-$(HTMX_VERSION)/
 	cp /tmp/sinergi-vendor/sio/package/dist/socket.io.min.js /tmp/sinergi-vendor/sio/package/dist/socket.io.min.js.map \
 	    /tmp/sinergi-vendor/sio/package/LICENSE static/vendor/socket.io-client-$(SOCKETIO_CLIENT_VERSION)/
+
+# The Nu Html Checker for tests/test_html_validity.py: vnu-jar from npm, pinned and checked, unpacked
+# into the git-ignored .cache/vnu (the ~30 MB jar is never committed; needs npm, and Java to run it).
+# npm checks the registry's integrity (sha512-TkQd5DFfOaWC9ebtvozTsrH2Vaod3jYg+vrOeREzIXxBexLz9+rS2DNtjn7+RPUiZhgli0SghgBX6RJRNea0KA==);
+# the sha256 below is checked here too. The test finds the jar at $(VNU_JAR), or where VNU_JAR says.
+VNU_VERSION := 26.9.27
+VNU_SHA256 := 5970d3ffca91a627cf0965e5d91bb2e4242307c29292998de0b419d6a901b2b7
+VNU_DIR := .cache/vnu
+VNU_JAR := $(VNU_DIR)/vnu.jar
+vnu: $(VNU_DIR)/vnu-$(VNU_VERSION).jar
+	ln -sfn vnu-$(VNU_VERSION).jar $(VNU_JAR)
+	@echo "VNU_JAR=$(CURDIR)/$(VNU_JAR)"
+
+$(VNU_DIR)/vnu-$(VNU_VERSION).jar:
+	rm -rf $(VNU_DIR)/pack && mkdir -p $(VNU_DIR)/pack
+	cd $(VNU_DIR)/pack && npm pack --silent vnu-jar@$(VNU_VERSION) >/dev/null
+	echo "$(VNU_SHA256)  $(VNU_DIR)/pack/vnu-jar-$(VNU_VERSION).tgz" | sha256sum --check --quiet
+	tar xzf $(VNU_DIR)/pack/vnu-jar-$(VNU_VERSION).tgz -C $(VNU_DIR)/pack package/build/dist/vnu.jar package/LICENSE
+	mv $(VNU_DIR)/pack/package/LICENSE $(VNU_DIR)/LICENSE
+	mv $(VNU_DIR)/pack/package/build/dist/vnu.jar $@
+	rm -rf $(VNU_DIR)/pack
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-output
