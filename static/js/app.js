@@ -23,6 +23,7 @@
     item.textContent = text;
     area.appendChild(item);
     setTimeout(function () { item.remove(); }, 8000);
+    if (window.sinergiAnnounce) { window.sinergiAnnounce(text); }
   }
 
   // The readable text of a server's HTML answer (an error fragment), without rendering it.
@@ -55,6 +56,80 @@
   }
   applyRights(document);
   document.addEventListener("htmx:afterSwap", function (event) { applyRights(event.detail.target.parentNode || document); });
+
+
+  // ---- One polite voice for live changes (screen readers) ---------------------------------------
+  // Everything that changes on a page without the reader asking (someone else's edit, a comment, a
+  // spotlight, the connection) is said through the one aria-live region of base.html, batched:
+  // what arrives within a second and a half is said once, three items at most. Nothing typed is
+  // ever announced (broadcasts come on save, never per keystroke).
+  var announcer = document.getElementById("live-announcer");
+  var toSay = [], sayTimer = null;
+  function announce(text) {
+    if (!announcer || !text) { return; }
+    if (toSay.indexOf(text) < 0) { toSay.push(text); }
+    if (sayTimer) { return; }
+    sayTimer = setTimeout(function () {
+      sayTimer = null;
+      var said = toSay.slice(0, 3), more = toSay.length - said.length;
+      toSay = [];
+      if (more > 0) { said.push((announcer.dataset.more || "+%(count)s").replace("%(count)s", String(more))); }
+      announcer.textContent = said.join(" ");
+    }, 1500);
+  }
+  window.sinergiAnnounce = announce;
+
+  // ---- Forms opened away from their button: shown and focused ----------------------------------
+  // "+" on a row and "Komentar" load their form into a slot below the table or beside it
+  // (data-reveal): it is scrolled into view and its first field takes the focus; when it closes
+  // (Cancel, or sent), the focus goes back to the button that opened it.
+  var revealOpener = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target && target.hasAttribute && target.hasAttribute("data-reveal") && event.detail.requestConfig &&
+        event.detail.requestConfig.verb === "get") {
+      revealOpener = event.detail.elt;
+    }
+  });
+  function firstField(root) {
+    return root.querySelector("input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])");
+  }
+  function giveFocusBack() {
+    if (revealOpener && document.body.contains(revealOpener) && !revealOpener.closest("[hidden]")) {
+      revealOpener.focus({preventScroll: false});
+    }
+    revealOpener = null;
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var slot = event.detail.target;
+    if (!slot || !slot.hasAttribute || !slot.hasAttribute("data-reveal")) { return; }
+    var form = slot.querySelector("form");
+    if (!form) {
+      if (!slot.textContent.trim()) { giveFocusBack(); return; }  // sent: the slot is empty again
+      var heading = slot.querySelector("h2, h3") || slot;  // a detail, not a form: read from its heading
+      heading.setAttribute("tabindex", "-1");
+      heading.scrollIntoView({block: "nearest", behavior: "instant"});
+      heading.focus({preventScroll: true});
+      return;
+    }
+    var invalid = form.querySelector("[aria-invalid=true]");
+    var field = invalid || firstField(form);
+    form.scrollIntoView({block: "center", behavior: "instant"});
+    if (field) { field.focus({preventScroll: true}); }
+    form.classList.remove("revealed");
+    void form.offsetWidth;
+    form.classList.add("revealed");
+  });
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest('[data-action="close-add-form"]');
+    if (close && close.closest("[data-reveal]")) { setTimeout(giveFocusBack, 0); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var slot = event.target.closest && event.target.closest("[data-reveal]");
+    var form = slot && slot.querySelector("form");
+    if (form) { form.remove(); giveFocusBack(); }
+  });
 
   // Too many requests: say so, keep what the user typed.
   document.addEventListener("htmx:responseError", function (event) {
@@ -146,6 +221,22 @@
   }
   var socket = io({transports: ["websocket", "polling"], reconnectionDelayMax: 5000});
   window.sinergiSocket = socket;
+
+  // Applying a broadcast is measured (User Timing: one "sinergi:apply <event>" measure per
+  // message), so the browser's performance panel and bench/live_apply.py see its main-thread cost.
+  // The entry is cleared at once (observers have it already): a day of broadcasts keeps nothing.
+  function measured(name, apply) {
+    var label = "sinergi:apply " + name;
+    return function () {
+      var start = performance.now();
+      try {
+        return apply.apply(this, arguments);
+      } finally {
+        performance.measure(label, {start: start, end: performance.now()});
+        performance.clearMeasures(label);
+      }
+    };
+  }
 
   // ---- The outbox: nothing typed is lost on hotel Wi-Fi (DESIGN.md §11) --------------------------
   // Every htmx write carries an idempotency key made here. A write that cannot reach the server
@@ -264,25 +355,28 @@
     // An answer to a form no longer on the page is not htmx's to swap (its target may be gone
     // with it, and htmx throws then): `answered` shows it. (The listener is on the form itself:
     // events of a detached element never reach the document.)
+    // A form still on the page has its answer swapped by htmx (a refusal into its cell): shown
+    // there once, not a second time in the outbox panel.
+    var swappedInPlace = false;
     form.addEventListener("htmx:beforeOnLoad", function (onLoad) {
-      if (!document.body.contains(form)) { onLoad.preventDefault(); }
+      if (!document.body.contains(form)) { onLoad.preventDefault(); } else { swappedInPlace = true; }
     }, {once: true});
     var keep = function () { if (inflight[key]) { settle(key); queue(entry); clearSentForm(entry, form); } };
     xhr.addEventListener("error", keep);
     xhr.addEventListener("abort", keep);
     xhr.addEventListener("timeout", keep);
-    xhr.addEventListener("load", function () { answered(key, xhr, form); });
+    xhr.addEventListener("load", function () { answered(key, xhr, form, swappedInPlace); });
   });
   // An answer: done, unless the server could not handle it now (restarting, overloaded; a proxy
   // in front says 502 or 503): then it waits in the outbox like a write that never left.
-  function answered(key, xhr, form) {
+  function answered(key, xhr, form, swappedInPlace) {
     var entry = inflight[key];
     if (!entry || !xhr || !xhr.status) { return; }
     settle(key);
     if (xhr.status >= 500) { queue(entry); clearSentForm(entry, form); return; }
     // The form was replaced while its request was on the way (a broadcast redrew the row): htmx
     // put a refusal into the detached copy, where nobody sees it. It goes to the page instead.
-    if (xhr.status >= 400 && form && !document.body.contains(form)) {
+    if (xhr.status >= 400 && !swappedInPlace && form && !document.body.contains(form)) {
       var response = {status: xhr.status, headers: {get: function (name) { return xhr.getResponseHeader(name); }}};
       showRefusal(entry, response, xhr.responseText, []);
     }
@@ -575,9 +669,9 @@
 
   // A proposal's status badge (an agreement recorded, an agreed proposal changed since): every page
   // of the event that shows the badge swaps it (lists, the console, the session room).
-  socket.on("event:proposal-changed", function (message) {
+  socket.on("event:proposal-changed", measured("event:proposal-changed", function (message) {
     Object.keys(message.fragments || {}).forEach(function (id) { replaceById(id, message.fragments[id]); });
-  });
+  }));
 
   // The facilitator moved this person (breakouts started, moved, ended): go there.
   socket.on("session:moved", function (message) {
@@ -591,24 +685,37 @@
     var holder = document.createElement("div");
     holder.innerHTML = html.trim();
     var replacement = holder.firstElementChild;
+    var active = document.activeElement;
+    var inside = active && active !== document.body && current.contains(active) ? active : null;
+    var at = inside ? Array.prototype.indexOf.call(current.querySelectorAll(FOCUS_TARGETS), inside) : -1;
     current.replaceWith(replacement);
     htmx.process(replacement);
     applyRights(replacement);
+    if (inside) {  // focus is never lost on a re-render
+      var again = (inside.id && document.getElementById(inside.id)) || replacement.querySelectorAll(FOCUS_TARGETS)[at];
+      if (again) { again.focus({preventScroll: true}); }
+    }
     return replacement;
   }
+  var FOCUS_TARGETS = "a[href], button, input:not([type=hidden]), select, textarea, [tabindex]";
 
   // ---- Heavy event views (matrix, national directions): re-fetch, debounced, when a proposal
   // changes. They join the event's room; the signal carries no data, the fragment is fetched anew.
   var liveTarget = body.dataset.liveRefresh;
   var liveEventId = body.dataset.eventId ? parseInt(body.dataset.eventId, 10) : null;
   if (liveTarget && liveEventId) {
-    var refreshTimer = null;
+    var refreshTimer = null, lastSaidRefresh = 0;
     var refresh = function () {
       refreshTimer = null;
       htmx.ajax("GET", window.location.pathname + window.location.search, {target: liveTarget, swap: "outerHTML"})
         .then(function () {
           var note = document.getElementById("matrix-live-note");
           if (note) { note.hidden = false; }
+          // Said at most once a minute: a busy room would otherwise talk over the reader.
+          if (body.dataset.liveAnnounce && Date.now() - lastSaidRefresh > 60000) {
+            lastSaidRefresh = Date.now();
+            announce(body.dataset.liveAnnounce);
+          }
         });
       // The cell detail open beside the matrix (its items and their statuses) follows too.
       var detail = document.getElementById("cell-items");
@@ -662,6 +769,14 @@
     var following = function () {
       var box = document.getElementById("follow-facilitator");
       return body.dataset.projector === "true" || !box || box.checked;
+    };
+    // The spotlight and the announcement are said aloud as they change (the timer is not: it ticks).
+    var sayWhatChanged = function (message) {
+      var part = message.part === "spotlight" ? document.getElementById("session-" + sessionId + "-spotlight")
+        : message.part === "announcement" ? document.getElementById("session-" + sessionId + "-announcement") : null;
+      if (!part || part.hidden) { return; }
+      var heading = part.querySelector(".spotlight-agency") || part;
+      announce(heading.textContent.replace(/\s+/g, " ").trim().slice(0, 160));
     };
     var showSpotlight = function () {
       var spot = document.getElementById("session-" + sessionId + "-spotlight");
@@ -743,6 +858,7 @@
       Object.keys(message.fragments).forEach(function (id) { replaceById(id, message.fragments[id]); });
       setTimer(message.timer);
       if (message.part === "spotlight") { showSpotlight(); }
+      sayWhatChanged(message);
       refreshConsole();
     });
   }
@@ -765,9 +881,18 @@
 
   var state = {revision: parseInt(body.dataset.revision || "0", 10), syncing: false, pending: []};
 
+  // The header of a cell's column ("Target", "Pagu indikatif"): what a change is said to be about.
+  function columnName(cell) {
+    var table = cell.closest("table");
+    var header = table && table.tHead && table.tHead.rows[0] && table.tHead.rows[0].cells[cell.cellIndex];
+    return header ? header.textContent.trim() : "";
+  }
+
   function setConnection(kind) {
     var element = document.getElementById("connection-status");
     if (!element) { return; }
+    var before = element.dataset.state;
+    if (before && before !== "connecting" && before !== kind && kind !== "syncing") { announce(t(kind === "online" ? "online" : "offline")); }
     element.dataset.state = kind;
     element.textContent = t(kind === "online" ? "online" : kind === "syncing" ? "syncing" : "offline");
   }
@@ -818,6 +943,7 @@
     var active = document.activeElement;
     var caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
     var typing = active && current.contains(active) ? active : null;
+    var focusAt = typing ? focusIndex(current, typing) : -1;
     preserveEditors(current, replacement, change);
     current.replaceWith(replacement);
     htmx.process(replacement);
@@ -825,8 +951,27 @@
     if (typing && document.body.contains(typing)) {
       typing.focus();
       if (caret && typing.setSelectionRange) { typing.setSelectionRange(caret[0], caret[1]); }
+    } else if (typing) {
+      refocus(replacement, typing, focusAt);  // a button or a cell of the re-rendered row keeps the focus
     }
     if (window.sinergiMarkPending) { window.sinergiMarkPending(); }
+    document.dispatchEvent(new CustomEvent("sinergi:swapped"));
+  }
+
+  // Focus is never lost on a re-render: the element with the same id, else the one at the same
+  // place among the focusable elements of the new fragment, takes it back.
+  var FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, [tabindex]";
+  function focusIndex(root, element) {
+    return Array.prototype.indexOf.call(root.querySelectorAll(FOCUSABLE), element);
+  }
+  function refocus(root, gone, index) {
+    var same = gone.id ? document.getElementById(gone.id) : null;
+    if (!same && index >= 0) { same = root.querySelectorAll(FOCUSABLE)[index] || null; }
+    if (!same && gone.matches && gone.matches("td[id]")) { same = document.getElementById(gone.id); }
+    if (same && !same.closest("[hidden]")) {
+      if (same.matches("td.editable")) { same.setAttribute("tabindex", "0"); }
+      same.focus({preventScroll: true});
+    }
   }
 
   // A reply or comment edit being typed is kept when its thread is replaced by a broadcast.
@@ -858,6 +1003,10 @@
       badge.className = "changed-by";
       badge.textContent = t("changedBy", {name: change.user_name});
       (row.cells[1] || row).appendChild(badge);
+      var name = row.querySelector(".item-name");
+      var cell = change.field ? document.getElementById("item-" + row.dataset.itemId + "-" + change.field) : null;
+      announce(t("announceChange", {name: change.user_name || "?",
+        what: [name ? name.textContent.trim().slice(0, 60) : "", cell ? columnName(cell) : ""].filter(Boolean).join(" · ")}));
       setTimeout(function () { row.classList.remove("flash-change"); badge.remove(); }, 3000);
     });
   }
@@ -894,6 +1043,7 @@
         threads.insertBefore(thread, threads.firstChild);
         htmx.process(thread);
         applyRights(thread);
+        if (message.change && message.change.user_id !== myId()) { announce(t("announceComment", {name: message.change.user_name || "?"})); }
       });
     }
     state.revision = message.revision;
@@ -1018,7 +1168,7 @@
   window.addEventListener("online", function () { if (socket.connected) { setConnection("online"); resync(); } });
   socket.on("disconnect", function () { setConnection("offline"); });
   socket.on("connect_error", function () { setConnection("offline"); });
-  socket.on("proposal:changed", receive);
+  socket.on("proposal:changed", measured("proposal:changed", receive));
   // A lock or unlock: the badge changes, and this viewer's right to edit is asked again.
   socket.on("proposal:lock", function (message) {
     if (message.proposal_id !== proposalId) { return; }
@@ -1032,12 +1182,12 @@
     if (openEditor && openEditor.cell && body.dataset.canEdit !== "true") { closeEditor(openEditor.cell); }
     join();
   });
-  socket.on("proposal:presence", function (message) {
+  socket.on("proposal:presence", measured("proposal:presence", function (message) {
     if (message.proposal_id === proposalId) { renderPresence(message.viewers); }
-  });
-  socket.on("proposal:focus", function (message) {
+  }));
+  socket.on("proposal:focus", measured("proposal:focus", function (message) {
     if (message.proposal_id === proposalId) { renderFocus(message.focus); }
-  });
+  }));
 
   // ---- Inline editing --------------------------------------------------------------------------
   var openEditor = null;  // {cell, itemId, field}
@@ -1203,7 +1353,12 @@
     if (cell && event.detail.elt.tagName === "FORM") {
       cell.classList.remove("editing", "stale");
       cell.classList.add("saving");
+      var saving = document.createElement("span");
+      saving.className = "saving-badge";
+      saving.textContent = tg("saving");
+      cell.appendChild(saving);
       openEditor = null;
+      returnTo = cell.id;
       emitBlur();
     }
   });
@@ -1215,8 +1370,87 @@
       cell.classList.add("editing");
       openEditor = {cell: cell};
       emitFocus(cell);
+      var field = cell.querySelector("[aria-invalid=true]") || cell.querySelector(".conflict input:not([type=hidden])");
+      if (field) { field.focus({preventScroll: true}); }
     }
   });
+
+
+  // ---- Keyboard: the table is one tab stop; arrows move between cells, Enter opens one ---------
+  // A roving tabindex (WAI-ARIA's grid navigation, on a plain table): the current cell has
+  // tabindex 0, the others none, so Tab enters and leaves the table in one step; the arrows,
+  // Home and End move; Enter or F2 opens the editor; Escape closes it and the cell has the focus
+  // again, as it has after a save, a refusal or a broadcast that re-rendered its row.
+  function cellsOf(table) { return table.querySelectorAll("tbody td.editable"); }
+  function makeCurrent(cell) {
+    var table = cell.closest("table");
+    if (!table) { return; }
+    var previous = table.querySelector('td.editable[tabindex="0"]');
+    if (previous && previous !== cell) { previous.removeAttribute("tabindex"); }
+    cell.setAttribute("tabindex", "0");
+  }
+  function seedCells() {
+    document.querySelectorAll("table.tree").forEach(function (table) {
+      if (table.querySelector('td.editable[tabindex="0"]')) { return; }
+      var first = table.querySelector("tbody td.editable");
+      if (first) { first.setAttribute("tabindex", "0"); }
+    });
+  }
+  function neighbour(cell, key) {
+    var row = cell.closest("tr");
+    var inRow = Array.prototype.slice.call(row.querySelectorAll("td.editable"));
+    var at = inRow.indexOf(cell);
+    if (key === "ArrowRight") { return inRow[at + 1]; }
+    if (key === "ArrowLeft") { return inRow[at - 1]; }
+    if (key === "Home") { return inRow[0]; }
+    if (key === "End") { return inRow[inRow.length - 1]; }
+    var rows = Array.prototype.slice.call(cell.closest("table").querySelectorAll("tbody tr"));
+    var step = key === "ArrowDown" ? 1 : -1;
+    for (var i = rows.indexOf(row) + step; i >= 0 && i < rows.length; i += step) {
+      var same = rows[i].querySelector('td.editable[data-field="' + cell.dataset.field + '"]');
+      if (same) { return same; }
+    }
+    return null;
+  }
+  document.addEventListener("keydown", function (event) {
+    var cell = event.target;
+    if (!cell.matches || !cell.matches("td.editable") || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    if (event.key === "Enter" || event.key === "F2") {
+      event.preventDefault();
+      returnTo = cell.id;
+      cell.click();
+      return;
+    }
+    var next = ["ArrowRight", "ArrowLeft", "ArrowDown", "ArrowUp", "Home", "End"].indexOf(event.key) >= 0 ? neighbour(cell, event.key) : null;
+    if (next) {
+      event.preventDefault();
+      makeCurrent(next);
+      next.focus();
+    }
+  });
+  document.addEventListener("focusin", function (event) {
+    var cell = event.target.closest && event.target.closest("td.editable");
+    if (cell) { makeCurrent(cell); returnTo = cell.id; }
+  });
+  // The cell whose editor was last used: the focus goes back to it when its row is re-rendered
+  // and the focus would otherwise fall to the page.
+  var returnTo = null;
+  function restoreCellFocus() {
+    var active = document.activeElement;
+    if (!returnTo || (active && active !== document.body && document.body.contains(active))) { return; }
+    var cell = document.getElementById(returnTo);
+    if (!cell) { return; }
+    if (cell.classList.contains("editing")) {
+      var field = cell.querySelector("[aria-invalid=true]") || cell.querySelector(".conflict input:not([type=hidden])") ||
+        cell.querySelector("input:not([type=hidden]), select, textarea, button");
+      if (field) { field.focus({preventScroll: true}); return; }
+    }
+    makeCurrent(cell);
+    cell.focus({preventScroll: true});
+  }
+  document.addEventListener("htmx:afterSettle", function () { seedCells(); restoreCellFocus(); });
+  document.addEventListener("sinergi:swapped", function () { seedCells(); restoreCellFocus(); });
+  seedCells();
 
   setConnection("connecting");
 })();
