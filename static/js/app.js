@@ -113,9 +113,10 @@
       return;
     }
     var invalid = form.querySelector("[aria-invalid=true]");
-    var field = invalid || firstField(form);
+    var field = invalid || form.querySelector("[data-focus-first]") || firstField(form);
     form.scrollIntoView({block: "center", behavior: "instant"});
-    if (field) { field.focus({preventScroll: true}); }
+    // Unless the person is already in it (clicked or tabbed there while it arrived).
+    if (field && !form.contains(document.activeElement)) { field.focus({preventScroll: true}); }
     form.classList.remove("revealed");
     void form.offsetWidth;
     form.classList.add("revealed");
