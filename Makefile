@@ -64,15 +64,18 @@ translations: $(VENV)/.runtime-installed
 # Re-vendor the front-end files from their npm packages (needs npm; see static/vendor/README.md).
 HTMX_VERSION := 2.0.11
 SOCKETIO_CLIENT_VERSION := 4.8.1
+AXE_CORE_VERSION := 4.14.1
 vendor:
 	rm -rf /tmp/sinergi-vendor && mkdir -p /tmp/sinergi-vendor
-	cd /tmp/sinergi-vendor && npm pack --silent htmx.org@$(HTMX_VERSION) socket.io-client@$(SOCKETIO_CLIENT_VERSION) \
-	    && mkdir htmx sio && tar xzf htmx.org-$(HTMX_VERSION).tgz -C htmx && tar xzf socket.io-client-$(SOCKETIO_CLIENT_VERSION).tgz -C sio \
-	    && sha256sum *.tgz
+	cd /tmp/sinergi-vendor && npm pack --silent htmx.org@$(HTMX_VERSION) socket.io-client@$(SOCKETIO_CLIENT_VERSION) axe-core@$(AXE_CORE_VERSION) \
+	    && mkdir htmx sio axe && tar xzf htmx.org-$(HTMX_VERSION).tgz -C htmx && tar xzf socket.io-client-$(SOCKETIO_CLIENT_VERSION).tgz -C sio \
+	    && tar xzf axe-core-$(AXE_CORE_VERSION).tgz -C axe && sha256sum *.tgz
 	mkdir -p static/vendor/htmx-$(HTMX_VERSION) static/vendor/socket.io-client-$(SOCKETIO_CLIENT_VERSION)
 	cp /tmp/sinergi-vendor/htmx/package/dist/htmx.min.js /tmp/sinergi-vendor/htmx/package/LICENSE static/vendor/htmx-$(HTMX_VERSION)/
 	cp /tmp/sinergi-vendor/sio/package/dist/socket.io.min.js /tmp/sinergi-vendor/sio/package/dist/socket.io.min.js.map \
 	    /tmp/sinergi-vendor/sio/package/LICENSE static/vendor/socket.io-client-$(SOCKETIO_CLIENT_VERSION)/
+	mkdir -p tests/e2e/vendor/axe-core-$(AXE_CORE_VERSION)
+	cp /tmp/sinergi-vendor/axe/package/axe.min.js /tmp/sinergi-vendor/axe/package/LICENSE tests/e2e/vendor/axe-core-$(AXE_CORE_VERSION)/
 
 # The Nu Html Checker for tests/test_html_validity.py: vnu-jar from npm, pinned and checked, unpacked
 # into the git-ignored .cache/vnu (the ~30 MB jar is never committed; needs npm, and Java to run it).
