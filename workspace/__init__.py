@@ -13,7 +13,7 @@ from flask_login import login_url
 from sqlalchemy import event as sa_event
 
 # Importing workspace.realtime registers the Socket.IO handlers (see _init_realtime).
-from workspace import cli, realtime  # noqa: F401
+from workspace import cli, compression, realtime  # noqa: F401
 from workspace.config import (
     PROJECT_ROOT,
     config_from_environment,
@@ -135,13 +135,16 @@ def _select_locale() -> str:
 
 
 def _init_response_headers(app: Flask) -> None:
-    """Every response carries the security headers; with SINERGI_SERVER_TIMING=1 (the benches) it
-    also says how long the server worked on it (off otherwise: it tells anyone how long a guess or
-    a lookup took)."""
+    """Every response carries the security headers and is compressed when the client accepts it
+    (workspace/compression.py); with SINERGI_SERVER_TIMING=1 (the benches) it also says how long the
+    server worked on it, compression included (off otherwise: it tells anyone how long a guess or a
+    lookup took)."""
     if app.config.get("SINERGI_SERVER_TIMING"):
         app.before_request(_start_timer)
-        # after_request hooks run last-registered first: the security headers, then Server-Timing.
+        # after_request hooks run last-registered first: the idempotency store (registered later,
+        # it keeps the uncompressed body), the security headers, compression, then Server-Timing.
         app.after_request(_server_timing)
+    compression.init_app(app)
     app.after_request(_security_headers)
 
 

@@ -79,6 +79,7 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         "SOCKET_EVENT_RATE": float(os.environ.get("SINERGI_SOCKET_EVENT_RATE", "10")),
         "SOCKET_EVENT_BURST": float(os.environ.get("SINERGI_SOCKET_EVENT_BURST", "30")),
         **connection_settings(),
+        **compression_settings(),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # An evidence file (bukti dukung) of a quarter's realisation, at most (bytes); below
         # MAX_CONTENT_LENGTH, or a larger one gets the generic "too large" page instead of the reason.
@@ -163,6 +164,19 @@ def connection_settings() -> dict[str, Any]:
         "SINERGI_SOCKETS_PER_USER": int(os.environ.get("SINERGI_SOCKETS_PER_USER", "16")),
         # The Server-Timing header (the app's own time per response): for the benches, off otherwise.
         "SINERGI_SERVER_TIMING": os.environ.get("SINERGI_SERVER_TIMING", "0") == "1",
+    }
+
+
+def compression_settings() -> dict[str, Any]:
+    """Responses compressed by the app (workspace/compression.py; docs/deploy.md, "Compression")."""
+    return {
+        # 0: every response goes out as it is (the benches' "before"; a proxy that compresses instead).
+        "SINERGI_COMPRESS": os.environ.get("SINERGI_COMPRESS", "1") != "0",
+        # Bodies smaller than this are sent as they are (a few bytes saved cost more than they save).
+        "SINERGI_COMPRESS_MIN_BYTES": int(os.environ.get("SINERGI_COMPRESS_MIN_BYTES", "1024")),
+        # Brotli's quality and gzip's level for dynamic responses (files get the best, once).
+        "SINERGI_COMPRESS_BR_QUALITY": int(os.environ.get("SINERGI_COMPRESS_BR_QUALITY", "5")),
+        "SINERGI_COMPRESS_GZIP_LEVEL": int(os.environ.get("SINERGI_COMPRESS_GZIP_LEVEL", "6")),
     }
 
 
