@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workspace.core.texts import Text
+
 
 @dataclass(frozen=True)
 class Change:
@@ -134,7 +136,7 @@ class PersonMoved(Change):
     user_id: int
     session_id: int
     url: str
-    message: str
+    message: Text  # shown on each of their screens in that screen's language
 
 
 @dataclass(frozen=True)

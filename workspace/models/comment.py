@@ -78,7 +78,9 @@ class Notification(Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(sa.String(32))
+    # In the default language; `text` (its msgid and parameters, JSON) is shown in the reader's.
     message: Mapped[str] = mapped_column(sa.String(500))
+    text: Mapped[str | None] = mapped_column(sa.Text)
     proposal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("proposal.id", ondelete="CASCADE"))
     comment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

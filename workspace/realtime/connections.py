@@ -16,6 +16,8 @@ from workspace.extensions import db, socketio
 # sid → the sign-in it was opened with (to end it when the sign-in ends), and sid → person.
 _socket_logins: dict[str, str] = {}
 _socket_users: dict[str, int] = {}
+# sid → the language its sign-in switched to after it connected (rooms.follow_language).
+_socket_locales: dict[str, str] = {}
 
 
 @dataclass
@@ -58,6 +60,7 @@ def register(login_token: str, user_id: int) -> None:
 
 def forget(socket_id: str) -> None:
     _socket_logins.pop(socket_id, None)
+    _socket_locales.pop(socket_id, None)
     user_id = _socket_users.pop(socket_id, None)
     if user_id is None:
         return
@@ -66,6 +69,20 @@ def forget(socket_id: str) -> None:
     if not people.get(user_id, True):
         del people[user_id]
     # The person's bucket stays: closing and reopening sockets does not refill it.
+
+
+def sockets_of_login(token: str) -> list[str]:
+    """This process's sockets opened by one sign-in (every tab of that browser)."""
+    return [socket_id for socket_id, login in _socket_logins.items() if login == token]
+
+
+def switched_locale(socket_id: str) -> str | None:
+    return _socket_locales.get(socket_id)
+
+
+def set_switched_locale(socket_id: str, locale: str) -> None:
+    if socket_id in _socket_logins:
+        _socket_locales[socket_id] = locale
 
 
 def open_logins() -> set[str]:

@@ -39,6 +39,7 @@ from workspace.core.changes import (
     TreeChanged,
     all_change_types,
 )
+from workspace.core.texts import Text
 from workspace.core.uow import Published, committed
 from workspace.extensions import db, socketio
 from workspace.fragments import Memo, render
@@ -423,6 +424,19 @@ def _rendered(message: Message, locale: str, memo: Memo, published: Published) -
     return {"fragments": fragments, **lists} if lists else {"fragments": fragments}
 
 
+def send_direct(row: Direct, change: Change) -> None:
+    """Each room's own message; one that carries a text goes to the room's language rooms, the
+    text translated for each (the notice of a move reaches each screen in its language)."""
+    for room, data in row.messages(change):
+        if not any(isinstance(value, Text) for value in data.values()):
+            socketio.emit(row.event, data, to=room)
+            continue
+        for locale in languages_in(room):
+            with force_locale(locale):
+                shown = {key: str(value) if isinstance(value, Text) else value for key, value in data.items()}
+            socketio.emit(row.event, shown, to=localized(room, locale))
+
+
 @committed.connect
 def publish_changes(app: Flask, changes: Sequence[Change]) -> Published:
     """The receiver of `committed`: plan, run effects, render and emit. A failure in one message is
@@ -435,8 +449,7 @@ def publish_changes(app: Flask, changes: Sequence[Change]) -> Published:
             if isinstance(row, Effect):
                 row.run(change)
             else:
-                for room, data in row.messages(change):
-                    socketio.emit(row.event, data, to=room)
+                send_direct(row, change)
         except Exception:
             app.logger.exception("publishing %s failed", type(change).__name__)
     for message in messages:

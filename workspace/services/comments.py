@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from workspace.core.access import deactivated_agency_refusal
@@ -25,6 +27,7 @@ from workspace.core.permissions import (
     can_moderate_comments,
     can_view_proposal,
 )
+from workspace.core.texts import N_, Text
 from workspace.core.uow import ProposalWrite, record, write_transaction
 from workspace.extensions import db
 from workspace.models import (
@@ -71,17 +74,21 @@ def clean_body(raw: str, required: bool = True) -> str:
 
 
 def notify(
-    users: Iterable[User], event_id: int, kind: str, message: str, proposal_id: int, comment_id: int | None
+    users: Iterable[User], event_id: int, kind: str, message: Text, proposal_id: int, comment_id: int | None
 ) -> list[int]:
-    """Add one notification per person (inside the caller's unit of work); their ids."""
+    """Add one notification per person (inside the caller's unit of work); their ids. The message
+    is kept as its msgid and parameters, shown in each reader's language, and in the default one."""
     ids = []
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        default_text = str(message)[:500]
     for user in {u.id: u for u in users}.values():
         db.session.add(
             Notification(
                 user_id=user.id,
                 event_id=event_id,
                 kind=kind,
-                message=message[:500],
+                message=default_text,
+                text=message.to_json(),
                 proposal_id=proposal_id,
                 comment_id=comment_id,
             )
@@ -115,7 +122,7 @@ def _notify_mentions(actor: User, proposal: Proposal, text: str, comment_id: int
         _mentioned_users(proposal.event_id, text, actor),
         proposal.event_id,
         "mention",
-        _("%(name)s mentioned you on %(agency)s", name=actor.display_name, agency=proposal.agency.short_name),
+        N_("%(name)s mentioned you on %(agency)s", name=actor.display_name, agency=proposal.agency.short_name),
         proposal.id,
         comment_id,
     )
@@ -325,7 +332,7 @@ def reply(actor: User, comment_id: int, body: str) -> ProposalWrite:
         notified = _notify_mentions(actor, proposal, text, new.id)
         earlier = {root.author_id, parent.author_id} - {actor.id} - set(notified)
         authors = db.session.scalars(sa.select(User).where(User.id.in_(earlier)))
-        message = _(
+        message = N_(
             "%(name)s replied to your comment on %(agency)s", name=actor.display_name, agency=proposal.agency.short_name
         )
         return notified + notify(authors, proposal.event_id, "reply", message, proposal.id, new.id)
@@ -391,7 +398,7 @@ def resolve_thread(actor: User, comment_id: int, resolved: bool = True) -> Propo
     return _thread_write(actor, proposal, comment_id, _check_whole_thread, resolve)
 
 
-def _decide(actor: User, suggestion: Comment, proposal: Proposal, status: SuggestionStatus, message: str) -> list[int]:
+def _decide(actor: User, suggestion: Comment, proposal: Proposal, status: SuggestionStatus, message: Text) -> list[int]:
     """Mark a suggestion decided and tell its author (unless they decided it themselves)."""
     suggestion.suggestion_status = status
     suggestion.resolved_at = utcnow()
@@ -412,7 +419,7 @@ def accept_suggestion(actor: User, comment_id: int, base_text: str | None = None
     item_id, field, value = comment.item_id, comment.field, comment.suggested_value or ""
     if item_id is None or field is None:
         raise ValidationFailed({"": _("This suggestion is no longer anchored to a field.")})
-    message = _(
+    message = N_(
         "%(name)s accepted your suggestion on %(agency)s", name=actor.display_name, agency=proposal.agency.short_name
     )
 
@@ -449,7 +456,7 @@ def reject_suggestion(actor: User, comment_id: int, reason: str) -> ProposalWrit
         raise ValidationFailed({"reason": _("Give a reason for rejecting the suggestion.")})
     if len(text) > MAX_REASON_LENGTH:
         raise ValidationFailed({"reason": _("At most %(max)d characters.", max=MAX_REASON_LENGTH)})
-    message = _(
+    message = N_(
         "%(name)s rejected your suggestion on %(agency)s", name=actor.display_name, agency=proposal.agency.short_name
     )
 

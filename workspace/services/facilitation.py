@@ -24,6 +24,7 @@ from workspace.core.changes import EventSessionsChanged, LockChanged, PersonMove
 from workspace.core.errors import NotFound, PermissionDenied, ValidationFailed
 from workspace.core.numbers import typed_number
 from workspace.core.permissions import can_check_in, can_facilitate, can_plan_sessions, can_view_event
+from workspace.core.texts import N_, Text
 from workspace.core.uow import record, write_transaction
 from workspace.extensions import db
 from workspace.models import (
@@ -144,7 +145,7 @@ def fresh_proposal(proposal_id: int) -> Proposal:
     return _found(db.session.get(Proposal, proposal_id, populate_existing=True))
 
 
-def _send_to(user_id: int, session: Session, message: str) -> None:
+def _send_to(user_id: int, session: Session, message: Text) -> None:
     """Tell one person's screens to go to another session room."""
     record(PersonMoved(user_id=user_id, session_id=session.id, url=f"/sesi/{session.id}?pindah=1", message=message))
 
@@ -263,7 +264,7 @@ def _send_home(plenary: Session, ended: list[Session]) -> None:
     of the breakouts and of the plenary told."""
     for breakout in ended:
         for member in breakout.members:
-            _send_to(member.id, plenary, _("The breakouts have ended: back to the plenary."))
+            _send_to(member.id, plenary, N_("The breakouts have ended: back to the plenary."))
         if breakout.locked:  # its lock no longer applies
             _locks_changed(breakout.id, proposals_of(breakout))
         record(SessionPartChanged(breakout.id, "state"))
@@ -379,7 +380,7 @@ def start_breakouts(actor: User, plenary_id: int) -> list[Session]:
             breakout.status = SessionStatus.LIVE
             breakout.opened_at = utcnow()
             for member in breakout.members:
-                _send_to(member.id, breakout, _("You are now in the breakout %(title)s.", title=breakout.title))
+                _send_to(member.id, breakout, N_("You are now in the breakout %(title)s.", title=breakout.title))
         unit.record(SessionPartChanged(plenary_id, "state"))
     return started
 
@@ -397,7 +398,7 @@ def move_person(actor: User, plenary_id: int, breakout_id: int, user_id: int) ->
             raise ValidationFailed({"": _("Choose a breakout of this plenary.")})
         _assign(plenary, breakout, people)
         if breakout.is_live:
-            message = _("The facilitator moved you to the breakout %(title)s.", title=breakout.title)
+            message = N_("The facilitator moved you to the breakout %(title)s.", title=breakout.title)
             _send_to(user_id, breakout, message)
         unit.record(SessionPartChanged(plenary_id, "state"))
     return breakout

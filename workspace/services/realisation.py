@@ -25,6 +25,7 @@ from workspace.core.errors import Conflict, NotFound, PermissionDenied, Validati
 from workspace.core.item_fields import MAX_BUDGET, clean_text
 from workspace.core.numbers import digit_count
 from workspace.core.permissions import can_report_realisation, can_verify_realisation
+from workspace.core.texts import N_
 from workspace.core.uow import ProposalWrite, UnitOfWork, write_transaction
 from workspace.extensions import db
 from workspace.formatting import parse_rupiah
@@ -263,7 +264,7 @@ def review_quarter(actor: User, proposal_id: int, quarter: int, verdict: str, no
 
 
 def _notify_return(unit: UnitOfWork, actor: User, proposal: Proposal, quarter: int) -> None:
-    message = _(
+    message = N_(
         "%(name)s returned the realisation of quarter %(quarter)s of %(agency)s: please correct it",
         name=actor.display_name,
         quarter=("I", "II", "III", "IV")[quarter - 1],

@@ -12,11 +12,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
+from workspace.core.texts import N_, Text
 from workspace.core.uow import write_transaction
 from workspace.extensions import db, socketio
 from workspace.formatting import local_today
@@ -30,15 +29,15 @@ CHECK_EVERY_SECONDS = 3600
 _loops_started: set[int] = set()
 
 
-def _message(proposal: Proposal, roman: str, deadline: date, returned: bool) -> str:
+def _message(proposal: Proposal, roman: str, deadline: date, returned: bool) -> Text:
     if returned:
-        return _(
+        return N_(
             "The realisation of quarter %(quarter)s of %(agency)s was returned and is due on %(date)s",
             quarter=roman,
             agency=proposal.agency.short_name,
             date=deadline.isoformat(),
         )
-    return _(
+    return N_(
         "The realisation of quarter %(quarter)s of %(agency)s is due on %(date)s and is not filled yet",
         quarter=roman,
         agency=proposal.agency.short_name,
@@ -78,8 +77,7 @@ def _remind(proposal: Proposal, number: int, roman: str, deadline: date, returne
         with write_transaction():
             db.session.add(DeadlineReminder(proposal_id=proposal.id, quarter=number))
             db.session.flush()  # another process sent it first: the unique index says so, here
-            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # no reader's language here
-                message = _message(proposal, roman, deadline, returned)
+            message = _message(proposal, roman, deadline, returned)  # shown in each reader's language
             people = reporters_of(proposal)
             record_notified(notify(people, proposal.event_id, "realisation-due", message, proposal.id, None))
     except IntegrityError:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from workspace.core.changes import PhaseChanged, ReviewChanged
 from workspace.core.errors import NotFound, PermissionDenied, ValidationFailed
 from workspace.core.permissions import can_manage_event, can_review, can_view_proposal
+from workspace.core.texts import N_
 from workspace.core.uow import ProposalWrite, write_transaction
 from workspace.extensions import db
 from workspace.models import (
@@ -114,8 +115,8 @@ def give_verdict(actor: User, proposal_id: int, verdict: str, note: str) -> Prop
     """
     proposal = _proposal_for_verdict(actor, proposal_id)
     kind, text = _verdict_and_note(verdict, note)
-    label = _("approved") if kind is VerdictKind.APPROVED else _("needs revision")
-    message = _(
+    label = N_("approved") if kind is VerdictKind.APPROVED else N_("needs revision")
+    message = N_(
         "%(name)s: %(verdict)s for %(agency)s",
         name=actor.display_name,
         verdict=label,

@@ -19,6 +19,7 @@ from workspace.core.access import access
 from workspace.core.errors import ValidationFailed
 from workspace.extensions import limiter
 from workspace.queries.accounts import authenticate
+from workspace.realtime.rooms import follow_language
 from workspace.services import accounts, onboarding
 from workspace.views import sign_ins
 
@@ -103,7 +104,7 @@ def login() -> Response | tuple[str, int]:
 def logout() -> Response:
     token = current_user.login_token
     logout_user()
-    session.clear()
+    _fresh_session()  # the chosen language stays: the sign-in page after it is in that language too
     accounts.end_login(token)
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -115,6 +116,8 @@ def switch_language() -> Response:
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:
         session["locale"] = language
+        if current_user.is_authenticated:  # the sign-in's open sockets (its other tabs) follow
+            follow_language(current_user.login_token, language)
     return redirect(safe_next_url(request.form.get("next")) or url_for("events.index"))
 
 
@@ -151,7 +154,7 @@ def join() -> str | Response | tuple[str, int]:
 
 
 def _fresh_session() -> None:
-    """A fresh session at sign-in (no session fixation); the chosen language stays."""
+    """A fresh session at sign-in and sign-out (no session fixation); the chosen language stays."""
     locale = session.get("locale")
     session.clear()
     if locale:

@@ -13,6 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from workspace import labels
 from workspace.core.achievement import shown
 from workspace.core.item_fields import FIELDS
+from workspace.core.texts import stored_text
 from workspace.formatting import comment_html, format_millions, format_number, format_rupiah, zone_name
 from workspace.queries.agreements import agreement_state
 from workspace.queries.comments import unread_counts
@@ -33,6 +34,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["realisation_label"] = labels.realisation_label
     app.jinja_env.globals["realisation_display"] = labels.realisation_display
     app.jinja_env.filters["percent"] = shown
+    # A notification in the reader's language (its stored msgid and parameters), whoever wrote it.
+    app.jinja_env.filters["notification_message"] = lambda note: stored_text(note.text, note.message)
     app.jinja_env.globals["field_display"] = (
         lambda field, text: FIELDS[field].display(text or "") if field in FIELDS else (text or "")
     )
