@@ -79,7 +79,6 @@ def config_from_environment(instance_path: Path) -> dict[str, Any]:
         "SOCKET_EVENT_RATE": float(os.environ.get("SINERGI_SOCKET_EVENT_RATE", "10")),
         "SOCKET_EVENT_BURST": float(os.environ.get("SINERGI_SOCKET_EVENT_BURST", "30")),
         **connection_settings(),
-        **compression_settings(),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         # An evidence file (bukti dukung) of a quarter's realisation, at most (bytes); below
         # MAX_CONTENT_LENGTH, or a larger one gets the generic "too large" page instead of the reason.
@@ -164,6 +163,8 @@ def connection_settings() -> dict[str, Any]:
         "SINERGI_SOCKETS_PER_USER": int(os.environ.get("SINERGI_SOCKETS_PER_USER", "16")),
         # The Server-Timing header (the app's own time per response): for the benches, off otherwise.
         "SINERGI_SERVER_TIMING": os.environ.get("SINERGI_SERVER_TIMING", "0") == "1",
+        # How its answers are compressed (here rather than above: that function is at its size limit).
+        **compression_settings(),
     }
 
 
