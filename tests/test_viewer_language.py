@@ -178,3 +178,20 @@ def test_signing_out_keeps_the_chosen_language(world: World, login_as: Callable)
     page = signed_out.get_data(as_text=True)
     assert '<html lang="en">' in page and "You have signed out." in page
     assert english.get("/notifikasi").status_code == 302  # signed out all the same
+
+
+def test_a_final_berita_acara_is_sealed_in_the_meetings_language_whoever_finalises_it(
+    world: World, login_as: Callable
+) -> None:
+    from tests.test_documents import _documents, _finalise, _meeting, _pdf_text, _set_up
+
+    _set_up(world, login_as)
+    session = _meeting(world, login_as)
+    english = in_language(login_as(world.facilitator), "en")
+    draft = _pdf_text(english.get(f"/rakor/{world.event.id}/berita-acara.pdf?sesi={session.id}").data)
+    assert "On this day" in draft  # the draft follows its reader's language
+    assert _finalise(english, world, session).status_code == 302
+    (document,) = _documents()
+    sealed = _pdf_text(document.pdf)
+    assert "Pada hari ini" in sealed and "On this day" not in sealed
+    assert 'lang="id"' in document.html and "Pada hari ini" in document.html

@@ -15,6 +15,8 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -238,8 +240,12 @@ def _write_final(
         replaces_date=replaces.document_date if replaces else None,
         correction_reason=reason,
     )
-    minutes = build_minutes(event, session, final)
-    pdf = minutes_pdf(minutes)
+    # Sealed once and served unchanged to every reader: in the meeting's language (the default),
+    # never in the language the finaliser happens to read the app in.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        minutes = build_minutes(event, session, final)
+        pdf = minutes_pdf(minutes)
+        html = minutes_html(minutes)
     document = MinutesDocument(
         event_id=event.id,
         session_id=session.id if session else None,
@@ -252,7 +258,7 @@ def _write_final(
         correction_reason=reason,
         pdf=pdf,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        html=minutes_html(minutes),
+        html=html,
         filename=minutes.filename,
     )
     db.session.add(document)
