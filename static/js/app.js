@@ -95,10 +95,14 @@
     return root.querySelector("input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])");
   }
   function giveFocusBack() {
-    if (revealOpener && document.body.contains(revealOpener) && !revealOpener.closest("[hidden]")) {
-      revealOpener.focus({preventScroll: false});
-    }
+    var opener = revealOpener;
     revealOpener = null;
+    if (opener && !document.body.contains(opener)) {
+      // Its row was re-rendered meanwhile (a broadcast): the same button in the new row.
+      var url = opener.getAttribute("hx-get") || opener.getAttribute("data-hx-get");
+      opener = url ? document.querySelector('[hx-get="' + CSS.escape(url) + '"], [data-hx-get="' + CSS.escape(url) + '"]') : null;
+    }
+    if (opener && !opener.closest("[hidden]")) { opener.focus({preventScroll: false}); }
   }
   document.addEventListener("htmx:afterSettle", function (event) {
     var slot = event.detail.target;
