@@ -1,17 +1,25 @@
-"""Pages under load: requests per second and latency of the proposal page with 300 items, the
-event home and the synchronisation matrix of 15 agencies × 200 items.
+"""Pages under load: requests per second, latency and bytes on the wire of the proposal page with
+300 items, the event home and the synchronisation matrix of 15 agencies × 200 items, with the
+app's compression off and on.
 
-    .venv/bin/python bench/pages.py                       # 8 connections, 10 s per page
-    .venv/bin/python bench/pages.py --concurrency 16 --seconds 20 --json
+    .venv/bin/python bench/pages.py                       # modes off,on; 8 connections, 10 s per page
+    .venv/bin/python bench/pages.py --modes off,on,br,gzip --concurrency 16 --seconds 20 --json
 
 The app runs under eventlet in its own process on a SQLite copy of the demo rakor grown to
 15 agencies × 200 items (the province's proposal to 300). The load generator is `wrk` (Debian's
 package; C, so the generator is not what is measured) when installed, else this process:
 `--concurrency` threads, each with its own signed-in keep-alive session. Either requests one page
 as fast as answers come for `--seconds` after a 2-second warm-up, with `--concurrency` connections.
-Printed per page: requests, requests per second, client latency p50 / p99, and the server's own
-time (Server-Timing) median / p99 (from 50 sequential requests when wrk drives the load).
-Loopback only, bounded in time.
+
+Modes (`--modes`): `off` is the app with SINERGI_COMPRESS=0 (the "before": every answer as it is),
+asked with a browser's Accept-Encoding; `on` the app as shipped, asked with a browser's
+Accept-Encoding (`gzip, deflate, br, zstd`, Chromium's); `br` and `gzip` the app as shipped, asked
+with that coding only (`br` shows what brotli over the whole proposal page costs per request).
+
+Printed: the bytes of each page's body on the wire (identity, gzip, br, and what a browser gets),
+then per mode and page: requests, requests per second, client latency p50 / p99, and the server's
+own time (Server-Timing, compression included) min / median / p99 (from 50 sequential requests
+when wrk drives the load; the minimum is the steadiest figure on a busy machine). Loopback only, bounded in time.
 """
 
 from __future__ import annotations
@@ -38,8 +46,16 @@ from support import (
     time_requests,
 )
 
+BROWSER_ACCEPT = "gzip, deflate, br, zstd"  # what Chromium sends
+MODES = {  # mode → (the app's SINERGI_COMPRESS, the Accept-Encoding asked with)
+    "off": ("0", BROWSER_ACCEPT),
+    "on": ("1", BROWSER_ACCEPT),
+    "br": ("1", "br"),
+    "gzip": ("1", "gzip"),
+}
 
-def load(url: str, sessions: list, seconds: float, warmup: float = 2.0) -> dict[str, Any]:
+
+def load(url: str, sessions: list, seconds: float, accept: str, warmup: float = 2.0) -> dict[str, Any]:
     client_ms: list[float] = []
     server_ms: list[float] = []
     errors = 0
@@ -53,7 +69,7 @@ def load(url: str, sessions: list, seconds: float, warmup: float = 2.0) -> dict[
             started = time.monotonic()
             if started >= stop:
                 return
-            response = http.get(url, timeout=30)
+            response = http.get(url, timeout=30, headers={"Accept-Encoding": accept})
             elapsed = (time.monotonic() - started) * 1000
             if started < start_measuring:
                 continue
@@ -82,13 +98,13 @@ def load(url: str, sessions: list, seconds: float, warmup: float = 2.0) -> dict[
     }
 
 
-def wrk_load(url: str, cookie: str, concurrency: int, seconds: float) -> dict[str, Any]:
+def wrk_load(url: str, cookie: str, concurrency: int, seconds: float, accept: str) -> dict[str, Any]:
     """Drive the page with wrk; its latency percentiles are the client's."""
-    subprocess.run(
-        ["wrk", "-t1", f"-c{concurrency}", "-d2s", "-H", f"Cookie: {cookie}", url], capture_output=True, check=True
-    )  # warm-up
+    headers = ["-H", f"Cookie: {cookie}", "-H", f"Accept-Encoding: {accept}"]
+    warm_up = ["wrk", "-t1", f"-c{concurrency}", "-d2s", *headers, url]
+    subprocess.run(warm_up, capture_output=True, check=True)
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds:g}s", "--latency", "-H", f"Cookie: {cookie}", url],
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds:g}s", "--latency", *headers, url],
         capture_output=True,
         text=True,
         check=True,
@@ -112,12 +128,62 @@ def wrk_load(url: str, cookie: str, concurrency: int, seconds: float) -> dict[st
     }
 
 
-def server_time(http, url: str, runs: int = 50) -> dict[str, float]:
-    timings = time_requests(http, url, "server", runs)
+def server_time(http, url: str, accept: str, runs: int = 50) -> dict[str, float]:
+    timings = time_requests(http, url, "server", runs, headers={"Accept-Encoding": accept})
     return {
+        "server_min_ms": round(min(timings.server_ms), 1),
         "server_median_ms": round(Timings.percentile(timings.server_ms, 0.5), 1),
         "server_p99_ms": round(Timings.percentile(timings.server_ms, 0.99), 1),
     }
+
+
+def wire_bytes(http, pages: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Each page's body as it comes over the wire (not decoded), per Accept-Encoding."""
+    rows = []
+    for label, address in pages:
+        row: dict[str, Any] = {"page": label}
+        for name, accept in (("identity", None), ("gzip", "gzip"), ("br", "br"), ("browser", BROWSER_ACCEPT)):
+            response = http.get(address, headers={"Accept-Encoding": accept}, stream=True, timeout=60)
+            body = response.raw.read(decode_content=False)
+            row[f"{name}_bytes"] = len(body)
+            if name == "browser":
+                row["browser_gets"] = response.headers.get("Content-Encoding", "identity")
+        row["br_ratio"] = round(row["identity_bytes"] / row["br_bytes"], 1)
+        rows.append(row)
+    return rows
+
+
+def discover(server_url: str, http, event_id: int) -> list[tuple[str, str]]:
+    listing = http.get(f"{server_url}/rakor/{event_id}/usulan", timeout=30).text
+    proposal_id = int(re.search(r'href="/usulan/(\d+)"', listing).group(1))
+    tree = http.get(f"{server_url}/usulan/{proposal_id}", timeout=30).text
+    items = tree.count('<tr class="item ')
+    return [
+        (f"proposal page ({items} items)", f"{server_url}/usulan/{proposal_id}"),
+        ("event home", f"{server_url}/rakor/{event_id}"),
+        ("matrix (15 agencies x 200 items)", f"{server_url}/rakor/{event_id}/matriks"),
+    ]
+
+
+def measure(server, event_id: int, options, generator: str, modes: list[str]) -> tuple[list[dict], list[dict]]:
+    """The load figures of `modes` (all served by this server), and the wire bytes if it compresses."""
+    sessions = [signed_in(server.url, "fasilitator") for _ in range(options.concurrency)]
+    pages = discover(server.url, sessions[0], event_id)
+    wire = wire_bytes(sessions[0], pages) if MODES[modes[0]][0] == "1" else []
+    cookie = "; ".join(f"{k}={v}" for k, v in sessions[0].cookies.items())
+    rows = []
+    for mode in modes:
+        accept = MODES[mode][1]
+        for label, address in pages:
+            if generator == "wrk":
+                figures = {
+                    **wrk_load(address, cookie, options.concurrency, options.seconds, accept),
+                    **server_time(sessions[0], address, accept),
+                }
+            else:
+                figures = load(address, sessions, options.seconds, accept)
+            rows.append({"mode": mode, "page": label, **figures})
+    return rows, wire
 
 
 def main() -> None:
@@ -125,35 +191,28 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--modes", default="off,on", help="comma-separated: off, on, br, gzip")
     parser.add_argument("--json", action="store_true")
     options = parser.parse_args()
+    modes = [mode.strip() for mode in options.modes.split(",") if mode.strip()]
+    unknown = [mode for mode in modes if mode not in MODES]
+    if unknown:
+        parser.error(f"unknown mode(s) {', '.join(unknown)}; choose from {', '.join(MODES)}")
     generator = options.generator
     if generator == "auto":
         generator = "wrk" if shutil.which("wrk") else "python"
-    rows = []
+    rows: list[dict[str, Any]] = []
+    wire: list[dict[str, Any]] = []
     with sqlite_database(items_per_proposal=200, agencies=15) as (instance, url, event_id):
         build_database(url, instance, items_per_proposal=300, agencies=1)  # the province's proposal: 300 items
-        with running_app(instance, url) as server:
-            sessions = [signed_in(server.url, "fasilitator") for _ in range(options.concurrency)]
-            listing = sessions[0].get(f"{server.url}/rakor/{event_id}/usulan", timeout=30).text
-            proposal_id = int(re.search(r'href="/usulan/(\d+)"', listing).group(1))
-            tree = sessions[0].get(f"{server.url}/usulan/{proposal_id}", timeout=30).text
-            items = tree.count('<tr class="item ')
-            pages = [
-                (f"proposal page ({items} items)", f"{server.url}/usulan/{proposal_id}"),
-                ("event home", f"{server.url}/rakor/{event_id}"),
-                ("matrix (15 agencies x 200 items)", f"{server.url}/rakor/{event_id}/matriks"),
-            ]
-            cookie = "; ".join(f"{k}={v}" for k, v in sessions[0].cookies.items())
-            for label, address in pages:
-                if generator == "wrk":
-                    figures = {
-                        **wrk_load(address, cookie, options.concurrency, options.seconds),
-                        **server_time(sessions[0], address),
-                    }
-                else:
-                    figures = load(address, sessions, options.seconds)
-                rows.append({"page": label, **figures})
+        # One server per setting of SINERGI_COMPRESS, in the order the modes were asked.
+        for setting in dict.fromkeys(MODES[mode][0] for mode in modes):
+            served = [mode for mode in modes if MODES[mode][0] == setting]
+            with running_app(instance, url, {"SINERGI_COMPRESS": setting}) as server:
+                figures, measured = measure(server, event_id, options, generator, served)
+            rows.extend(figures)
+            wire = wire or measured
+    order = list(dict.fromkeys(row["page"] for row in rows))  # each page's modes together
     report = {
         "bench": "pages",
         "date": time.strftime("%Y-%m-%d"),
@@ -161,7 +220,8 @@ def main() -> None:
         "concurrency": options.concurrency,
         "load_generator": generator,
         "seconds_per_page": options.seconds,
-        "results": rows,
+        "wire": wire,
+        "results": sorted(rows, key=lambda row: (order.index(row["page"]), modes.index(row["mode"]))),
     }
     if options.json:
         json.dump(report, sys.stdout, indent=2)
@@ -169,7 +229,11 @@ def main() -> None:
         return
     print(f"Sinergi pages bench, {report['date']}, {report['machine']}")
     print(f"SQLite, eventlet, {options.concurrency} connections, {options.seconds:g} s per page, load from {generator}")
-    print_table(rows)
+    if wire:
+        print("\nBody bytes on the wire (browser: Accept-Encoding: gzip, deflate, br, zstd)")
+        print_table(wire)
+    print()
+    print_table(report["results"])
 
 
 if __name__ == "__main__":
