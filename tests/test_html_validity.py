@@ -377,5 +377,7 @@ def test_the_main_pages_have_no_html_errors(demo_app: Flask, tmp_path: Path) -> 
     review.set_phase(_user("sekretariat"), demo.event, EventPhase.REVIEW)
     review.give_verdict(_user("peninjau"), demo.proposal.id, "needs_revision", "Indikator belum terukur.")
     pages += fetch(clients, review_page_list(demo))
-    errors = [error for error in checked(pages, tmp_path) if not awaits_app_js(error)]
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    errors = [error for error in checked(pages, folder) if not awaits_app_js(error)]
     assert not errors, f"{len(errors)} HTML errors in {len(pages)} pages:\n" + "\n".join(map(describe, errors))
