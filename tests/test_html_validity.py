@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -71,24 +70,6 @@ class Page:
     path: str
     html: str
     offset: int = 0  # lines of the minimal document above a fragment
-
-
-# The one exception, and a temporary one. static/js/app.js (not this test's to change) shows the
-# refusal of a request whose answer has nowhere to go by reading `hx-swap="none"` under that name,
-# so that attribute keeps it (every other htmx attribute is data-hx-*, which htmx reads alike). Once
-# app.js reads data-hx-swap too, this exception switches itself off and the test lists the
-# hx-swap="none" left to rename.
-APP_JS = PROJECT_ROOT / "static" / "js" / "app.js"
-HX_SWAP_MESSAGE = re.compile(r"^Attribute “hx-swap” not allowed on element “(?:button|form)” at this point\.$")
-HX_SWAP_NONE = re.compile(r'(?<![\w-])hx-swap="none"')
-
-
-def awaits_app_js(error: dict) -> bool:
-    start, length = error.get("hiliteStart", 0), error.get("hiliteLength", 0)
-    tag = error.get("extract", "")[start : start + length]  # the start tag vnu points at
-    return bool(
-        HX_SWAP_MESSAGE.match(error["message"]) and HX_SWAP_NONE.search(tag)
-    ) and "data-hx-swap" not in APP_JS.read_text(encoding="utf-8")
 
 
 def vnu_command() -> list[str]:
@@ -379,5 +360,5 @@ def test_the_main_pages_have_no_html_errors(demo_app: Flask, tmp_path: Path) -> 
     pages += fetch(clients, review_page_list(demo))
     folder = tmp_path / "pages"
     folder.mkdir()
-    errors = [error for error in checked(pages, folder) if not awaits_app_js(error)]
+    errors = checked(pages, folder)
     assert not errors, f"{len(errors)} HTML errors in {len(pages)} pages:\n" + "\n".join(map(describe, errors))

@@ -33,11 +33,12 @@
     return (message.textContent || "").trim();
   }
 
-  // A refused request whose response has nowhere to go (hx-swap="none"): show its message.
+  // A refused request whose response has nowhere to go (data-hx-swap="none"): show its message.
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
+    var elt = event.detail.elt;
     if (xhr && xhr.status >= 400 && event.detail.requestConfig &&
-        (event.detail.elt.getAttribute("hx-swap") === "none")) {
+        (elt.getAttribute("data-hx-swap") || elt.getAttribute("hx-swap")) === "none") {
       notice(textOf(xhr.responseText) || ("HTTP " + xhr.status), "error");
     }
   });
