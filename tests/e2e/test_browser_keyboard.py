@@ -152,3 +152,61 @@ def test_the_whole_edit_flow_works_with_the_keyboard_alone(browser, browser_serv
     assert errors_a == [] and errors_b == [], errors_a + errors_b
     context_a.close()
     context_b.close()
+
+
+def column_widths(page) -> list[float]:
+    return page.evaluate(
+        "() => [...document.querySelectorAll('table.tree thead th')].map(th => th.getBoundingClientRect().width)"
+    )
+
+
+def test_a_cell_shows_it_is_saving_and_a_refusal_stays_inside_the_layout(
+    browser, browser_server: RunningServer
+) -> None:
+    """While its save is on the way a cell says so; a refused value shows its message in place (in
+    Indonesian), over the table: no column changes width, nothing goes off screen, the outbox
+    panel does not list it a second time, and the stored value stays."""
+    from playwright.sync_api import expect
+
+    context, page, errors = open_sambas(browser, browser_server, "peserta.sambas")
+    item = first_sub_item(page)
+    cell = page.locator(f"#item-{item}-budget")
+    stored = cell.get_attribute("data-value")
+    before = column_widths(page)
+
+    held: list = []
+
+    def hold_saves(route) -> None:
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/usulan/butir/*/ubah/target", hold_saves)
+    _cell, editor = open_editor(page, item, "target")
+    editor.locator("input[name=value]").fill("12")
+    editor.locator("input[name=value]").press("Enter")
+    badge = page.locator(f"#item-{item}-target .saving-badge")
+    expect(badge).to_have_text("Menyimpan…")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator(f"#item-{item}-target")).to_have_text("12", timeout=LIVE_BOUND_MS)
+    expect(badge).to_have_count(0)
+
+    _cell, editor = open_editor(page, item, "budget")
+    editor.locator("input[name=value]").fill("seribu rupiah")
+    editor.locator("input[name=value]").press("Enter")
+    message = cell.locator(".field-error")
+    expect(message).to_contain_text("Isi jumlah rupiah", timeout=LIVE_BOUND_MS)
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-invalid')") == "true"
+    after = column_widths(page)
+    assert all(abs(a - b) <= 1 for a, b in zip(before, after, strict=True)), (before, after)
+    box = message.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= LAPTOP["width"]
+    assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert_accessible(page, "a refused value in its cell")
+    page.keyboard.press("Escape")
+    expect(cell).to_have_attribute("data-value", stored or "", timeout=LIVE_BOUND_MS)
+    assert errors == [], errors
+    context.close()
