@@ -303,7 +303,7 @@ def test_an_import_changes_fields_with_revisions(imports: ImportWorld, login_as:
     assert "mengimpor" in detail  # the history panel shows the imported changes
 
 
-def test_an_applied_import_is_broadcast_once_with_the_new_tree(loose_app: Flask, loose_world) -> None:
+def test_an_applied_import_is_broadcast_once_with_the_changed_rows(loose_app: Flask, loose_world) -> None:
     from tests.factories import make_catalog_entry
     from workspace.models import CatalogLevel
 
@@ -330,8 +330,14 @@ def test_an_applied_import_is_broadcast_once_with_the_new_tree(loose_app: Flask,
     received = watcher.get_received()
     changes = [e["args"][0] for e in received if e["name"] == "proposal:changed"]
     assert len(changes) == 1
-    tree = changes[0]["fragments"][f"proposal-{world.proposal.id}-tree"]
-    assert "444.555.666" in tree
+    # One change: the tree's order and the rows it changed (fragments/structure.py), not the tree.
+    fragments = changes[0]["fragments"]
+    assert f"proposal-{world.proposal.id}-tree" not in fragments
+    (item_id,) = changes[0]["change"]["item_ids"]
+    assert "444.555.666" in fragments[f"item-{item_id}"]
+    program, kegiatan = [i for _program, ids in changes[0]["order"] for i in ids][:2]
+    for above in (f"item-{program}", f"item-{kegiatan}", f"proposal-{world.proposal.id}-totals"):
+        assert "694.555.666" in fragments[above]  # 444,555,666 + the other sub kegiatan's 250,000,000
     assert [h for h in changes[0]["history"] if "mengimpor" in h]
     signals = [e["args"][0] for e in received if e["name"] == "event:proposal-changed"]
     assert signals == [{"proposal_id": world.proposal.id, "revision": changes[0]["revision"]}]

@@ -3,6 +3,7 @@ of edit, presence and focus, and the DB session given back after every event."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -137,10 +138,32 @@ def test_every_kind_of_change_is_broadcast_with_consecutive_revisions(
     changes = events_named(watcher, "proposal:changed")
     assert [c["revision"] for c in changes] == [1, 2, 3, 4]
     assert [c["change"]["structure"] for c in changes] == [False, True, True, True]
-    assert f"proposal-{pid}-tree" in changes[1]["fragments"]
-    assert "Program Lokal Perbatasan" in changes[2]["fragments"][f"proposal-{pid}-tree"]
-    assert f'id="item-{first}"' not in changes[3]["fragments"][f"proposal-{pid}-tree"]
+    # A structural change sends the tree's order and the rows whose content changed, not the tree.
+    moved, added, deleted = changes[1:]
+    assert all(f"proposal-{pid}-tree" not in c["fragments"] for c in changes)
+    assert len(moved["order"]) == 1 and rows_of(moved)[2:] == [second, first]  # program, kegiatan, then its two
+    new_id = added["change"]["item_ids"][0]
+    assert "Program Lokal Perbatasan" in added["fragments"][f"item-{new_id}"]
+    assert added["order"][-1] == [new_id, [new_id]]  # a new program: a group of its own, last
+    assert first not in rows_of(deleted) and second in rows_of(deleted)
+    assert rows_of(deleted) == rows_of_tree(http, pid)
+    assert f"item-{first}" not in deleted["fragments"]
+    # The rows above the deleted one (the program, the kegiatan) carry their new subtotals, the
+    # footer the new total.
+    for above in rows_of(deleted)[:2]:
+        assert "Rp 250.000.000" in deleted["fragments"][f"item-{above}"]
+    assert "Rp 250.000.000" in deleted["fragments"][f"proposal-{pid}-totals"]
     assert "menghapus" in changes[3]["history"][0]
+
+
+def rows_of(change: dict) -> list[int]:
+    return [item_id for _program, ids in change["order"] for item_id in ids]
+
+
+def rows_of_tree(http: FlaskClient, proposal_id: int) -> list[int]:
+    """The rows of the tree the page fetches, in the order it shows them."""
+    tree = http.get(f"/usulan/{proposal_id}/pohon", headers={"HX-Request": "true"}).get_data(as_text=True)
+    return [int(i) for i in re.findall(r'<tr class="item [^"]*" id="item-(\d+)"', tree)]
 
 
 def test_restore_is_broadcast(loose_app: Flask, connect: Callable, loose_world: World) -> None:
@@ -298,3 +321,32 @@ def test_tree_fragment_is_the_page_tree(loose_app: Flask, loose_world: World) ->
     fragment = http.get(f"/usulan/{loose_world.proposal.id}/pohon").get_data(as_text=True)
     page = http.get(f"/usulan/{loose_world.proposal.id}").get_data(as_text=True)
     assert fragment.strip() in page
+
+
+def test_a_structural_change_of_several_rows_sends_the_whole_tree(
+    loose_app: Flask, loose_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workspace.core.changes import TreeChanged
+    from workspace.fragments import structure
+    from workspace.realtime.publish import plan
+
+    first, second = sub_item_ids(loose_app, loose_world.proposal.id)
+    pid = loose_world.proposal.id
+    stamp = {
+        "proposal_id": pid,
+        "event_id": loose_world.event.id,
+        "revision": 5,
+        "actor_id": loose_world.participant.id,
+    }
+    with loose_app.app_context():
+        one = plan([TreeChanged(**stamp, revision_ids=(1,), item_ids=(first,))])[0][0]
+        # An import's many changes (its revision jumped: the pages fetch the tree anyway).
+        several = plan([TreeChanged(**stamp, revision_ids=(1, 2), item_ids=(first, second))])[0][0]
+        monkeypatch.setattr(structure, "MAX_ROWS", 2)  # the item, its kegiatan and its program: 3
+        too_many = plan([TreeChanged(**stamp, revision_ids=(1,), item_ids=(first,))])[0][0]
+    rows = [f"item-{i}" for _program, ids in one.data["order"] for i in ids]
+    assert one.fragment_ids[-1] == f"proposal-{pid}-revision"
+    assert set(one.fragment_ids[:-1]) == {*rows[:2], f"item-{first}", f"proposal-{pid}-totals"}
+    for message in (several, too_many):
+        assert f"proposal-{pid}-tree" in message.fragment_ids and "order" not in message.data
+        assert not any(i.startswith("item-") for i in message.fragment_ids)

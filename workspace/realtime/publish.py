@@ -44,6 +44,7 @@ from workspace.core.uow import Published, committed
 from workspace.extensions import db, socketio
 from workspace.fragments import Memo, render
 from workspace.fragments.cache import people_changed
+from workspace.fragments.structure import structure_change
 from workspace.models import Comment, Event, Proposal, ProposalItem, Session, User
 from workspace.queries.agreements import has_standing_agreement
 from workspace.queries.comments import unread_counts
@@ -126,12 +127,18 @@ def proposal_changed(
     fragments: Callable[[Any], Sequence[str]] = _nothing,
     threads: Callable[[Any], Sequence[str]] = _nothing,
     change: Callable[[Any], Data] = _no_data,
+    extra: Callable[[Any], Data] = _no_data,
 ) -> Route:
     """`proposal:changed`: the proposal's room hears one message per revision."""
 
     def data(proposal_change: ProposalChange) -> Data:
         what = {"item_ids": [], "field": None, "structure": False, **_actor(proposal_change), **change(proposal_change)}
-        return {"proposal_id": proposal_change.proposal_id, "revision": proposal_change.revision, "change": what}
+        return {
+            "proposal_id": proposal_change.proposal_id,
+            "revision": proposal_change.revision,
+            "change": what,
+            **extra(proposal_change),
+        }
 
     return Route(
         "proposal:changed",
@@ -140,6 +147,20 @@ def proposal_changed(
         lists=(("history", _history), ("threads", threads)),
         data=data,
     )
+
+
+def _structure_fragments(change: TreeChanged) -> list[str]:
+    """A row added, deleted or moved: the rows whose content changed and the totals, the tree's
+    order going as data (fragments/structure.py); or the whole tree, when that is the better message."""
+    found = structure_change(change)
+    if found is None:
+        return [f"proposal-{change.proposal_id}-tree"]
+    return [*(f"item-{i}" for i in found.item_ids), f"proposal-{change.proposal_id}-totals"]
+
+
+def _structure_order(change: TreeChanged) -> Data:
+    found = structure_change(change)
+    return {} if found is None else {"order": found.order}
 
 
 def _agreement_fragments(change: ProposalChange) -> list[str]:
@@ -260,8 +281,9 @@ PUBLISH: dict[type[Change], tuple[Row, ...]] = {
     ),
     TreeChanged: (
         proposal_changed(
-            lambda c: [f"proposal-{c.proposal_id}-tree", *_agreement_fragments(c)],
+            lambda c: [*_structure_fragments(c), *_agreement_fragments(c)],
             change=lambda c: {"item_ids": list(c.item_ids), "structure": True},
+            extra=_structure_order,
         ),
         EVENT_SIGNAL,
     ),
