@@ -945,6 +945,7 @@
     holder.innerHTML = html.trim();
     var replacement = holder.firstElementChild;
     if (!replacement) { return; }
+    applyRights(holder);  // here, not over the row's whole table group once it is in
     // Moving the cell being typed in loses its focus: note it, and give it back with the caret.
     var active = document.activeElement;
     var caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
@@ -953,7 +954,6 @@
     preserveEditors(current, replacement, change);
     current.replaceWith(replacement);
     htmx.process(replacement);
-    applyRights(replacement.parentNode || document);
     if (typing && document.body.contains(typing)) {
       typing.focus();
       if (caret && typing.setSelectionRange) { typing.setSelectionRange(caret[0], caret[1]); }
@@ -1191,20 +1191,34 @@
     });
   }
 
+  // Only what changed is touched (it runs after every broadcast): a badge already in its cell stays,
+  // since taking each off and putting it back lays the whole table out again.
   function renderFocus(focuses) {
     state.focus = focuses;
-    document.querySelectorAll(".focus-badge").forEach(function (badge) { badge.remove(); });
-    document.querySelectorAll("td.has-focus").forEach(function (cell) { cell.classList.remove("has-focus"); });
+    var wanted = {};
     focuses.forEach(function (focus) {
       if (focus.user_id === myId()) { return; }
       var cell = document.getElementById("item-" + focus.item_id + "-" + focus.field);
-      if (!cell) { return; }
+      if (cell) { wanted[cell.id + "|" + focus.user_id] = {cell: cell, focus: focus, text: t("editing", {name: focus.name.split(" ")[0]})}; }
+    });
+    Array.prototype.slice.call(document.getElementsByClassName("focus-badge")).forEach(function (badge) {
+      var key = badge.parentNode.id + "|" + badge.dataset.userId;
+      if (wanted[key] && !wanted[key].shown && badge.textContent === wanted[key].text) { wanted[key].shown = true; } else { badge.remove(); }
+    });
+    var focused = {};
+    Object.keys(wanted).forEach(function (key) {
+      var want = wanted[key];
+      focused[want.cell.id] = true;
+      if (!want.cell.classList.contains("has-focus")) { want.cell.classList.add("has-focus"); }
+      if (want.shown) { return; }
       var badge = document.createElement("span");
       badge.className = "focus-badge";
-      badge.textContent = t("editing", {name: focus.name.split(" ")[0]});
-      badge.dataset.userId = focus.user_id;
-      cell.classList.add("has-focus");
-      cell.appendChild(badge);
+      badge.textContent = want.text;
+      badge.dataset.userId = want.focus.user_id;
+      want.cell.appendChild(badge);
+    });
+    Array.prototype.slice.call(document.querySelectorAll("td.has-focus")).forEach(function (cell) {
+      if (!focused[cell.id]) { cell.classList.remove("has-focus"); }
     });
   }
 
