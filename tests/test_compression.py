@@ -386,3 +386,13 @@ def test_a_replayed_write_is_stored_plain_and_sent_compressed(big_app: Flask, bi
     with big_app.app_context():
         stored = db.session.scalar(sa.select(IdempotencyKey).where(IdempotencyKey.key == headers["Idempotency-Key"]))
         assert stored.body == gzip.decompress(first.data).decode("utf-8")
+
+
+def test_server_timing_tells_what_compressing_cost(tmp_path: Path, big_database: dict) -> None:
+    """The benches read it (SINERGI_SERVER_TIMING=1): compression is inside app's time, and named."""
+    with app_on_a_copy(tmp_path, big_database, SINERGI_SERVER_TIMING=True) as app:
+        client = app.test_client()
+        timing = client.get("/masuk", headers={"Accept-Encoding": "br"}).headers["Server-Timing"]
+        match = re.fullmatch(r"app;dur=(\d+\.\d\d), compress;dur=(\d+\.\d\d)", timing)
+        assert match and float(match.group(2)) <= float(match.group(1))
+        assert re.fullmatch(r"app;dur=\d+\.\d\d", client.get("/masuk").headers["Server-Timing"])  # not compressed

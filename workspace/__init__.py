@@ -156,7 +156,11 @@ def _server_timing(response: Response) -> Response:
     # How long the server worked on the request (bench/ reads it; browsers show it in devtools).
     started = g.get("request_started")
     if started is not None:
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        timing = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        compressing = g.get("compression_ms")
+        if compressing is not None:
+            timing += f", compress;dur={compressing:.2f}"  # included in app's
+        response.headers["Server-Timing"] = timing
     return response
 
 
