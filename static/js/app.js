@@ -938,6 +938,33 @@
     note.textContent = t("stale", {name: (change && change.user_name) || "?", value: counterpart.textContent.trim()});
   }
 
+  // The same row again (its attributes and its cells' ids unchanged): only the cells that differ
+  // go in, the others stay, so the table lays out and paints the changed cells rather than a new
+  // row, and a row sent again unchanged (the rows above a moved one) costs nothing.
+  function sameRow(current, replacement) {
+    if (current.tagName !== "TR" || replacement.tagName !== "TR" || current.attributes.length !== replacement.attributes.length ||
+        current.cells.length !== replacement.cells.length) { return false; }
+    for (var a = 0; a < replacement.attributes.length; a++) {
+      if (current.getAttribute(replacement.attributes[a].name) !== replacement.attributes[a].value) { return false; }
+    }
+    for (var i = 0; i < current.cells.length; i++) {
+      if (current.cells[i].id !== replacement.cells[i].id) { return false; }
+    }
+    return true;
+  }
+  function updateCells(current, replacement, change) {
+    Array.prototype.slice.call(replacement.cells).forEach(function (cell, index) {
+      var live = current.cells[index];
+      if (live.isEqualNode(cell)) { return; }
+      if (live.classList.contains("editing")) {  // being typed in: kept, noted if the stored value moved
+        if (cell.dataset.value !== live.dataset.value && !live.querySelector(".conflict")) { markStale(live, cell, change); }
+        return;
+      }
+      live.replaceWith(cell);
+      htmx.process(cell);
+    });
+  }
+
   function swapFragment(id, html, change) {
     var current = document.getElementById(id);
     if (!current) { return; }
@@ -951,9 +978,14 @@
     var caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
     var typing = active && current.contains(active) ? active : null;
     var focusAt = typing ? focusIndex(current, typing) : -1;
-    preserveEditors(current, replacement, change);
-    current.replaceWith(replacement);
-    htmx.process(replacement);
+    if (sameRow(current, replacement)) {
+      updateCells(current, replacement, change);
+      replacement = current;
+    } else {
+      preserveEditors(current, replacement, change);
+      current.replaceWith(replacement);
+      htmx.process(replacement);
+    }
     if (typing && document.body.contains(typing)) {
       typing.focus();
       if (caret && typing.setSelectionRange) { typing.setSelectionRange(caret[0], caret[1]); }
@@ -1067,6 +1099,7 @@
     return made;
   }
 
+  var HISTORY_SHOWN = 100;
   function applyChange(message) {
     var made = message.order ? applyOrder(message.order, message.fragments || {}) : {};
     if (made === null) { resync(); return; }
@@ -1089,6 +1122,9 @@
         list.insertBefore(entry, list.firstChild);
         htmx.process(entry);
       });
+      // As many lines as the page shows when loaded (queries/proposals.HISTORY_LENGTH): a day of
+      // edits would otherwise pile thousands of lines into the page, each laid out with it.
+      while (list.children.length > HISTORY_SHOWN) { list.lastElementChild.remove(); }
     }
     var threads = document.getElementById("proposal-" + proposalId + "-thread-list");
     if (threads && message.threads) {

@@ -18,6 +18,14 @@ STORED_ROWS = """() => fetch(document.body.dataset.treeUrl, {headers: {"HX-Reque
   .then((html) => { const holder = document.createElement("div"); holder.innerHTML = html;
     return [...holder.querySelectorAll("tbody.program-group > tr.item")].map((row) => row.id); })"""
 
+KEGIATAN_ABOVE = """(id) => { let row = document.getElementById(id);
+  while (!row.matches("tr.level-kegiatan")) { row = row.previousElementSibling; } return row.id; }"""
+
+OLD_HISTORY_LINES = """(count) => { const list = document.querySelector("ol.revisions");
+  for (let i = 0; i < count; i++) {
+    const line = document.createElement("li"); line.textContent = "old " + i; list.append(line); } }"""
+SAME_CELLS = "(id) => [...document.getElementById(id).cells].every((cell, i) => cell === window.keptCells[i])"
+
 
 def wait_for_stored_rows(viewer, writer) -> list[str]:
     """Until the viewer shows the rows the server stores (read by the writer's page), in order."""
@@ -44,6 +52,10 @@ def test_rows_added_moved_and_deleted_arrive_in_order(browser, browser_server: R
     kegiatan = page_a.locator("tr.level-kegiatan").first
 
     # B is typing in the row that A moves up: the row moves, the typing goes on.
+    parent = page_b.evaluate(KEGIATAN_ABOVE, f"item-{moved}")
+    history = page_b.locator("ol.revisions > li")
+    page_b.evaluate(OLD_HISTORY_LINES, 120)  # a long day: more lines than the page shows when loaded
+    page_b.evaluate("(id) => { window.keptCells = [...document.getElementById(id).cells]; }", parent)
     _cell, editor_b = open_editor(page_b, moved, "location")
     typing = editor_b.locator("input[name=value]")
     typing.fill("Paloh, Sajingan Besar")
@@ -53,6 +65,8 @@ def test_rows_added_moved_and_deleted_arrive_in_order(browser, browser_server: R
     expect(typing).to_be_focused()
     expect(typing).to_have_value("Paloh, Sajingan Besar")
     expect(page_b.locator(f"#item-{moved} .changed-by")).to_contain_text("Diubah oleh", timeout=LIVE_BOUND_MS)
+    # The kegiatan above came again unchanged: its cells are the very elements shown before.
+    assert page_b.evaluate(SAME_CELLS, parent)
 
     # A adds a sub kegiatan: it appears on B's page at its place among the rows.
     kegiatan.locator("button[title='Tambah sub kegiatan']").click()
@@ -79,6 +93,8 @@ def test_rows_added_moved_and_deleted_arrive_in_order(browser, browser_server: R
     expect(page_b.locator(f"#{kegiatan_id} td.subtotal").first).to_have_text(subtotal_a)
 
     expect(typing).to_have_value("Paloh, Sajingan Besar")  # still there, still B's
+    expect(history).to_have_count(100)  # the newest, as many as a page load shows; the oldest went
+    expect(history.first).to_contain_text("menghapus")
     assert tree_fetches == []  # every change came with the broadcast: no catch-up was needed
     assert page_a.errors == [] and page_b.errors == []  # type: ignore[attr-defined]
     context_a.close()
