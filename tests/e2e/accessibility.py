@@ -84,6 +84,22 @@ def fits(page: Any, viewports: tuple[dict[str, int], ...] = (LAPTOP, SMALL_LAPTO
     return overflow
 
 
+def signed_in(
+    browser: Any, server: Any, username: str, viewport: dict[str, int] = LAPTOP
+) -> tuple[Any, Any, list[str]]:
+    """A new Indonesian browser context signed in as `username` at the event home; its page and the
+    script errors it will collect."""
+    from tests.e2e.test_browser_login import sign_in
+
+    context = browser.new_context(viewport=viewport, locale="id-ID")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, server, username)
+    page.wait_for_url(f"{server.url}/rakor/*")
+    return context, page, errors
+
+
 def write_summary(name: str, summary: dict[str, Any]) -> Path:
     PAGES_OUTPUT.mkdir(parents=True, exist_ok=True)
     path = PAGES_OUTPUT / f"{name}.json"

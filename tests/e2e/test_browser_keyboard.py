@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.accessibility import LAPTOP, assert_accessible
+from tests.e2e.accessibility import LAPTOP, assert_accessible, signed_in
 from tests.e2e.test_browser_coediting import LIVE_BOUND_MS, first_sub_item, open_editor
-from tests.e2e.test_browser_login import sign_in
+from tests.e2e.test_browser_outbox import hold_saves
 from tests.servers import RunningServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
 def open_sambas(browser, server: RunningServer, username: str):
-    context = browser.new_context(viewport=LAPTOP, locale="id-ID")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, server, username)
-    page.wait_for_url(f"{server.url}/rakor/*")
+    context, page, errors = signed_in(browser, server, username)
     page.locator("#my-proposal a").click()
     page.wait_for_url(f"{server.url}/usulan/*")
     page.locator("#connection-status[data-state=online]").wait_for(timeout=10_000)
@@ -174,15 +169,7 @@ def test_a_cell_shows_it_is_saving_and_a_refusal_stays_inside_the_layout(
     stored = cell.get_attribute("data-value")
     before = column_widths(page)
 
-    held: list = []
-
-    def hold_saves(route) -> None:
-        if route.request.method == "POST":
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route("**/usulan/butir/*/ubah/target", hold_saves)
+    held = hold_saves(page, "target")
     _cell, editor = open_editor(page, item, "target")
     editor.locator("input[name=value]").fill("12")
     editor.locator("input[name=value]").press("Enter")

@@ -22,6 +22,7 @@ from tests.e2e.accessibility import (
     SMALL_LAPTOP,
     assert_accessible,
     fits,
+    signed_in,
     write_summary,
 )
 from tests.e2e.test_browser_login import sign_in
@@ -120,12 +121,7 @@ def check(page, url: str, role: str, shape: str) -> dict:
 def test_every_page_fits_and_passes_axe(browser, browser_server: RunningServer, role: str) -> None:
     username, expected = ROLES[role]
     base = browser_server.url
-    context = browser.new_context(viewport=LAPTOP, locale="id-ID")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, browser_server, username)
-    page.wait_for_url(f"{base}/rakor/*")
+    context, page, errors = signed_in(browser, browser_server, username)
 
     seen: dict[str, dict] = {}
     own: set[str] = set()  # one's own proposals: each of their pages is looked at (edit and import controls)
@@ -181,10 +177,7 @@ def test_the_projector_reads_from_the_back_of_the_hall_and_fits_a_small_laptop(
 ) -> None:
     """1920 × 1080 on the hall's projector: large type (a 24 px body at least); the same view
     still fits a 1280 × 720 laptop screen with no sideways scroll."""
-    context = browser.new_context(viewport=HALL_PROJECTOR, locale="id-ID")
-    page = context.new_page()
-    sign_in(page, browser_server, "proyektor")
-    page.wait_for_url(f"{browser_server.url}/rakor/*")
+    context, page, _errors = signed_in(browser, browser_server, "proyektor", HALL_PROJECTOR)
     session = page.locator("main a[href^='/sesi/']").first.get_attribute("href")
     page.goto(f"{browser_server.url}{session}/proyektor", wait_until="load")
     page.wait_for_timeout(200)
