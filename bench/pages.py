@@ -20,9 +20,10 @@ The servers of both settings run at once and the modes take turns, page by page,
 
 Printed: the bytes of each page's body on the wire (identity, gzip, br, and what a browser gets),
 then per mode and page: requests, requests per second, client latency p50 / p99, and the server's
-own time (Server-Timing, compression included) min / median / p99 (from 50 sequential requests
-when wrk drives the load; the minimum is the steadiest figure on a busy machine). Loopback only,
-bounded in time.
+own time (Server-Timing, compression included) min / median / p99 and the compression's own share
+(its `compress` entry), from 60 sequential requests per page in which the modes take turns one
+request at a time (the minimum is the steadiest figure on a busy machine). Loopback only, bounded
+in time.
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ from support import (
     running_app,
     signed_in,
     sqlite_database,
-    time_requests,
 )
 
 COMPRESS_TIMING = re.compile(r"compress;dur=([0-9.]+)")  # the app's compression, within app;dur
@@ -135,19 +135,32 @@ def wrk_load(url: str, cookie: str, concurrency: int, seconds: float, accept: st
     }
 
 
-def server_time(http, url: str, accept: str, runs: int = 50) -> dict[str, float]:
-    timings = time_requests(http, url, "server", runs, headers={"Accept-Encoding": accept})
-    compressing = []
-    for _ in range(runs // 2):
-        match = COMPRESS_TIMING.search(
-            http.get(url, timeout=60, headers={"Accept-Encoding": accept}).headers["Server-Timing"]
-        )
-        compressing.append(float(match.group(1)) if match else 0.0)
+def server_times(targets: dict[str, Target], page: int, modes: list[str], runs: int = 60) -> dict[str, dict]:
+    """The server's own time of one page per mode, from sequential requests in which the modes take
+    turns one request at a time (a slower spell of the machine falls on all of them alike)."""
+    samples: dict[str, tuple[list[float], list[float]]] = {mode: ([], []) for mode in modes}
+    for attempt in range(runs + 5):
+        for mode in modes:
+            target = targets[MODES[mode][0]]
+            answer = target.sessions[0].get(
+                target.pages[page][1], headers={"Accept-Encoding": MODES[mode][1]}, timeout=60
+            )
+            if answer.status_code != 200:
+                raise RuntimeError(f"{target.pages[page][1]}: {answer.status_code}")
+            if attempt < 5:
+                continue  # warm-up
+            timing = answer.headers.get("Server-Timing", "")
+            compressing = COMPRESS_TIMING.search(timing)
+            samples[mode][0].append(float(TIMING.search(timing).group(1)))
+            samples[mode][1].append(float(compressing.group(1)) if compressing else 0.0)
     return {
-        "compress_median_ms": round(Timings.percentile(compressing, 0.5), 2),
-        "server_min_ms": round(min(timings.server_ms), 1),
-        "server_median_ms": round(Timings.percentile(timings.server_ms, 0.5), 1),
-        "server_p99_ms": round(Timings.percentile(timings.server_ms, 0.99), 1),
+        mode: {
+            "compress_median_ms": round(Timings.percentile(compress_ms, 0.5), 2),
+            "server_min_ms": round(min(server_ms), 1),
+            "server_median_ms": round(Timings.percentile(server_ms, 0.5), 1),
+            "server_p99_ms": round(Timings.percentile(server_ms, 0.99), 1),
+        }
+        for mode, (server_ms, compress_ms) in samples.items()
     }
 
 
@@ -198,29 +211,31 @@ def figures_of(target: Target, page: int, mode: str, options, generator: str) ->
     address = target.pages[page][1]
     accept = MODES[mode][1]
     if generator == "wrk":
-        return {
-            **wrk_load(address, target.cookie, options.concurrency, options.seconds, accept),
-            **server_time(target.sessions[0], address, accept),
-        }
+        return wrk_load(address, target.cookie, options.concurrency, options.seconds, accept)
     return load(address, target.sessions, options.seconds, accept)
 
 
 def measure(targets: dict[str, Target], options, generator: str, modes: list[str]) -> list[dict[str, Any]]:
     """Each page under each mode, `--rounds` times with the modes taking turns (both servers run at
     once, so a busy spell of the machine falls on every mode alike); the round with the most
-    requests per second is kept."""
+    requests per second is kept. Then the server's own time, the modes taking turns per request."""
     best: dict[tuple[int, str], dict[str, Any]] = {}
     pages = next(iter(targets.values())).pages
-    for _round in range(options.rounds):
+    for round_number in range(options.rounds):
+        turn = modes[round_number % len(modes) :] + modes[: round_number % len(modes)]  # who goes first rotates
         for page in range(len(pages)):
-            for mode in modes:
+            for mode in turn:
                 figures = figures_of(targets[MODES[mode][0]], page, mode, options, generator)
                 kept = best.get((page, mode))
                 if kept is None or figures["requests_per_s"] > kept["requests_per_s"]:
                     best[(page, mode)] = figures
-    return [
-        {"mode": mode, "page": pages[page][0], **best[(page, mode)]} for page in range(len(pages)) for mode in modes
-    ]
+    rows = []
+    for page in range(len(pages)):
+        timed = server_times(targets, page, modes)
+        for mode in modes:
+            figures = {key: value for key, value in best[(page, mode)].items() if not key.startswith("server_")}
+            rows.append({"mode": mode, "page": pages[page][0], **figures, **timed[mode]})
+    return rows
 
 
 def main() -> None:

@@ -167,17 +167,14 @@ class Timings:
         }
 
 
-def time_requests(
-    http: requests.Session, url: str, label: str, runs: int, warmup: int = 2, headers: dict[str, str] | None = None
-) -> Timings:
-    """Sequential GETs: the server's own time (Server-Timing) and the time seen by the client.
-    `headers` are sent with each (pages.py: the Accept-Encoding of the mode measured)."""
+def time_requests(http: requests.Session, url: str, label: str, runs: int, warmup: int = 2) -> Timings:
+    """Sequential GETs: the server's own time (Server-Timing) and the time seen by the client."""
     server_ms: list[float] = []
     client_ms: list[float] = []
     size = 0
     for attempt in range(warmup + runs):
         started = time.perf_counter()
-        response = http.get(url, timeout=60, headers=headers)
+        response = http.get(url, timeout=60)
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
             raise RuntimeError(f"{url}: {response.status_code}")

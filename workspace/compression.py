@@ -22,8 +22,8 @@ One `after_request` hook (registered by `init_app`, so that `Server-Timing` coun
 
 Brotli streams cannot be spliced (a part's encoding depends on the state left by what precedes
 it), so a body of several parts with a large one prefers gzip when the client accepts both: the
-proposal page with 300 items is then about 55 KB at 0.3 ms instead of 32 KB at 5 ms of brotli
-over 930 KB per request (docs/performance.md).
+proposal page with 300 items is then 53 KB for 0.4 ms of compression instead of 35 KB for 5 ms
+of brotli over its 1 MB per request (docs/performance.md, "Light pages").
 
 The part cache is content-addressed: (length, hash) and a byte comparison, which for the cached
 tree's bytes (the same object every time) costs nothing; a part is kept from its second sight on,
