@@ -945,17 +945,27 @@
     if (current.tagName !== "TR" || replacement.tagName !== "TR" || current.attributes.length !== replacement.attributes.length ||
         current.cells.length !== replacement.cells.length) { return false; }
     for (var a = 0; a < replacement.attributes.length; a++) {
-      if (current.getAttribute(replacement.attributes[a].name) !== replacement.attributes[a].value) { return false; }
+      var name = replacement.attributes[a].name;
+      // (The highlight of a change is this page's, put back after the swap.)
+      var mine = name === "class" ? current.className.replace(" flash-change", "") : current.getAttribute(name);
+      if (mine !== replacement.attributes[a].value) { return false; }
     }
     for (var i = 0; i < current.cells.length; i++) {
       if (current.cells[i].id !== replacement.cells[i].id) { return false; }
     }
     return true;
   }
+  function sameCell(live, cell) {
+    var badge = live.querySelector(".changed-by");  // the highlight's, not the server's
+    if (!badge) { return live.isEqualNode(cell); }
+    var copy = live.cloneNode(true);
+    copy.querySelector(".changed-by").remove();
+    return copy.isEqualNode(cell);
+  }
   function updateCells(current, replacement, change) {
     Array.prototype.slice.call(replacement.cells).forEach(function (cell, index) {
       var live = current.cells[index];
-      if (live.isEqualNode(cell)) { return; }
+      if (sameCell(live, cell)) { return; }
       if (live.classList.contains("editing")) {  // being typed in: kept, noted if the stored value moved
         if (cell.dataset.value !== live.dataset.value && !live.querySelector(".conflict")) { markStale(live, cell, change); }
         return;
@@ -1036,16 +1046,20 @@
       if (row) { targets.push(row); }
     });
     targets.forEach(function (row) {
-      row.classList.add("flash-change");
-      var badge = document.createElement("span");
+      // A row still lit by an earlier change (its cells updated in place) lights up again from the
+      // start, with its one badge saying who changed it last.
+      var badge = row.querySelector(".changed-by") || document.createElement("span");
       badge.className = "changed-by";
       badge.textContent = t("changedBy", {name: change.user_name});
-      (row.cells[1] || row).appendChild(badge);
+      if (!badge.parentNode) { (row.cells[1] || row).appendChild(badge); }
+      if (!row.classList.contains("flash-change")) { row.classList.add("flash-change"); }
+      else if (row.getAnimations) { row.getAnimations().forEach(function (lit) { lit.currentTime = 0; }); }
       var name = row.querySelector(".item-name");
       var cell = change.field ? document.getElementById("item-" + row.dataset.itemId + "-" + change.field) : null;
       announce(t("announceChange", {name: change.user_name || "?",
         what: [name ? name.textContent.trim().slice(0, 60) : "", cell ? columnName(cell) : ""].filter(Boolean).join(" · ")}));
-      setTimeout(function () { row.classList.remove("flash-change"); badge.remove(); }, 3000);
+      clearTimeout(row.sinergiUnlight);
+      row.sinergiUnlight = setTimeout(function () { row.classList.remove("flash-change"); badge.remove(); }, 3000);
     });
   }
 

@@ -5,6 +5,8 @@ being typed in keeps its focus and its text while its row moves."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.e2e.test_browser_coediting import LIVE_BOUND_MS, open_editor, open_proposal
@@ -27,9 +29,15 @@ OLD_HISTORY_LINES = """(count) => { const list = document.querySelector("ol.revi
 SAME_CELLS = "(id) => [...document.getElementById(id).cells].every((cell, i) => cell === window.keptCells[i])"
 
 
-def wait_for_stored_rows(viewer, writer) -> list[str]:
-    """Until the viewer shows the rows the server stores (read by the writer's page), in order."""
+def wait_for_stored_rows(viewer, writer, before: list[str]) -> list[str]:
+    """Once the server stores other rows than `before` (read by the writer's page: its write is
+    committed), until the viewer shows those rows, in their order."""
+    deadline = time.monotonic() + 10
     stored = writer.evaluate(STORED_ROWS)
+    while stored == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+        stored = writer.evaluate(STORED_ROWS)
+    assert stored != before, "the write was not stored"
     viewer.wait_for_function(f"() => ({SHOWN_ROWS})().join() === {stored!r}.join()", timeout=LIVE_BOUND_MS)
     return stored
 
@@ -59,8 +67,9 @@ def test_rows_added_moved_and_deleted_arrive_in_order(browser, browser_server: R
     _cell, editor_b = open_editor(page_b, moved, "location")
     typing = editor_b.locator("input[name=value]")
     typing.fill("Paloh, Sajingan Besar")
+    before = page_b.evaluate(SHOWN_ROWS)
     page_a.locator(f"#item-{moved} button[title='Pindah ke atas']").click()
-    stored = wait_for_stored_rows(page_b, page_a)
+    stored = wait_for_stored_rows(page_b, page_a, before)
     assert stored.index(f"item-{moved}") == stored.index(f"item-{above}") - 1
     expect(typing).to_be_focused()
     expect(typing).to_have_value("Paloh, Sajingan Besar")
@@ -72,8 +81,9 @@ def test_rows_added_moved_and_deleted_arrive_in_order(browser, browser_server: R
     kegiatan.locator("button[title='Tambah sub kegiatan']").click()
     form = page_a.locator("form.add-item")
     form.locator("#add-name").fill("Sub kegiatan baru dari rapat")
+    before = stored
     form.get_by_role("button", name="Tambah", exact=True).click()
-    stored = wait_for_stored_rows(page_b, page_a)
+    stored = wait_for_stored_rows(page_b, page_a, before)
     added = page_b.locator("tr.item", has_text="Sub kegiatan baru dari rapat")
     expect(added).to_have_count(1)
     expect(added.locator(".changed-by")).to_contain_text("Diubah oleh")
@@ -82,8 +92,9 @@ def test_rows_added_moved_and_deleted_arrive_in_order(browser, browser_server: R
 
     # A deletes a sub kegiatan with a budget: gone from B's page, the subtotals and total follow.
     gone = subs.nth(2).get_attribute("data-item-id")
+    before = stored
     page_a.locator(f"#item-{gone} button[title=Hapus]").click()
-    stored = wait_for_stored_rows(page_b, page_a)
+    stored = wait_for_stored_rows(page_b, page_a, before)
     assert f"item-{gone}" not in stored
     expect(page_b.locator(f"#item-{gone}")).to_have_count(0)
     total_a = page_a.locator("[id$='-total']").inner_text()
