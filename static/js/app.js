@@ -1002,6 +1002,11 @@
     } else if (typing) {
       refocus(replacement, typing, focusAt);  // a button or a cell of the re-rendered row keeps the focus
     }
+    if (!applying) { swapped(); }
+  }
+  // After a swap: cells waiting in the outbox marked again, the page told (once per broadcast).
+  var applying = false;
+  function swapped() {
     if (window.sinergiMarkPending) { window.sinergiMarkPending(); }
     document.dispatchEvent(new CustomEvent("sinergi:swapped"));
   }
@@ -1042,7 +1047,8 @@
     // The row of the item: `item-<id>` on the proposal page, `realisation-<id>-<quarter>` on the
     // realisation page; both carry data-item-id.
     (change.item_ids || []).forEach(function (itemId) {
-      var row = document.querySelector('tr[data-item-id="' + itemId + '"]');
+      var row = document.getElementById("item-" + itemId);
+      if (!row || row.tagName !== "TR") { row = document.querySelector('tr[data-item-id="' + itemId + '"]'); }
       if (row) { targets.push(row); }
     });
     targets.forEach(function (row) {
@@ -1117,10 +1123,15 @@
   function applyChange(message) {
     var made = message.order ? applyOrder(message.order, message.fragments || {}) : {};
     if (made === null) { resync(); return; }
-    Object.keys(message.fragments || {}).forEach(function (id) {
-      if (!made[id]) { swapFragment(id, message.fragments[id], message.change); }
-    });
-    if (message.order) { document.dispatchEvent(new CustomEvent("sinergi:swapped")); }
+    applying = true;
+    try {
+      Object.keys(message.fragments || {}).forEach(function (id) {
+        if (!made[id]) { swapFragment(id, message.fragments[id], message.change); }
+      });
+    } finally {
+      applying = false;
+    }
+    swapped();
     if (message.change && message.change.user_id !== myId()) {
       highlight(message.change);
     }
@@ -1267,7 +1278,7 @@
       badge.dataset.userId = want.focus.user_id;
       want.cell.appendChild(badge);
     });
-    Array.prototype.slice.call(document.querySelectorAll("td.has-focus")).forEach(function (cell) {
+    Array.prototype.slice.call(document.getElementsByClassName("has-focus")).forEach(function (cell) {
       if (!focused[cell.id]) { cell.classList.remove("has-focus"); }
     });
   }
