@@ -988,6 +988,7 @@
     var caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
     var typing = active && current.contains(active) ? active : null;
     var focusAt = typing ? focusIndex(current, typing) : -1;
+    var typingCell = typing && typing !== current && typing.closest ? typing.closest("td.editable[id]") : null;
     if (sameRow(current, replacement)) {
       updateCells(current, replacement, change);
       replacement = current;
@@ -1000,7 +1001,7 @@
       typing.focus();
       if (caret && typing.setSelectionRange) { typing.setSelectionRange(caret[0], caret[1]); }
     } else if (typing) {
-      refocus(replacement, typing, focusAt);  // a button or a cell of the re-rendered row keeps the focus
+      refocus(replacement, typing, focusAt, typingCell && typingCell !== typing ? typingCell.id : null);  // a button or a cell of the re-rendered row keeps the focus
     }
     if (!applying) { swapped(); }
   }
@@ -1017,10 +1018,11 @@
   function focusIndex(root, element) {
     return Array.prototype.indexOf.call(root.querySelectorAll(FOCUSABLE), element);
   }
-  function refocus(root, gone, index) {
+  function refocus(root, gone, index, cellId) {
     var same = gone.id ? document.getElementById(gone.id) : null;
+    // A field of an editor the re-render closed (its save answered): its cell, not a neighbour.
+    if (!same && cellId) { same = document.getElementById(cellId); }
     if (!same && index >= 0) { same = root.querySelectorAll(FOCUSABLE)[index] || null; }
-    if (!same && gone.matches && gone.matches("td[id]")) { same = document.getElementById(gone.id); }
     if (same && !same.closest("[hidden]")) {
       if (same.matches("td.editable")) { same.setAttribute("tabindex", "0"); }
       same.focus({preventScroll: true});
