@@ -260,6 +260,20 @@
   // Offline: the socket is down (a stalled link is noticed within seconds) or the browser says so.
   function isOffline() { return !socket.connected || navigator.onLine === false; }
   window.sinergiOffline = isOffline;
+  // A page whose socket has not answered yet is connecting, not offline: "Connection lost" shows
+  // once the socket failed, dropped, or took more than LINK_GRACE_MS to connect (a page copy
+  // shown offline, or a browser that says it is offline, shows it at once). Shown at every load
+  // for the moment the socket took to connect, it pushed the page down and back under the
+  // reader's pointer.
+  var LINK_GRACE_MS = 3000;
+  var linkSettled = false;
+  function settleLink() { linkSettled = true; }
+  function showsOffline() {
+    return isOffline() && (linkSettled || navigator.onLine === false || Boolean(body.dataset.offlineSnapshot));
+  }
+  socket.on("connect", settleLink);
+  socket.on("connect_error", function () { settleLink(); renderOutbox(readOutbox()); });
+  setTimeout(function () { settleLink(); renderOutbox(readOutbox()); }, LINK_GRACE_MS);
   var inflight = {};  // idempotency key → the request as it would be sent again
   // Also kept in storage while on its way: a reload (or a crash) in the middle of a save leaves it
   // there, and the next page sends it again with the same key (sent twice, applied once).
@@ -441,7 +455,7 @@
   function renderOutbox(entries) {
     var panel = document.getElementById("outbox");
     if (!panel) { return; }
-    var offline = isOffline();
+    var offline = showsOffline();
     var mine = entries || readOutbox();
     panel.querySelector(".outbox-offline").hidden = !offline;
     panel.querySelector(".outbox-snapshot").hidden = !body.dataset.offlineSnapshot || !offline;

@@ -135,7 +135,7 @@ def test_a_reload_while_the_server_is_away_shows_the_last_copy(browser, browser_
     from playwright.sync_api import expect
 
     context, page = open_proposal(browser, browser_server, "peserta.sambas")
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=10_000)
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=10_000)
     page.reload()  # the service worker now holds this page
     page.locator("#connection-status[data-state=online]").wait_for(timeout=10_000)
     item = first_sub_item(page)
@@ -158,3 +158,52 @@ def test_a_reload_while_the_server_is_away_shows_the_last_copy(browser, browser_
     finally:
         restarted.stop()
         context.close()
+
+
+# Every layout shift of the page, as the Layout Instability API reports it (none before any input).
+LAYOUT_SHIFTS = """new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    (window.__layoutShifts = window.__layoutShifts || []).push({value: entry.value,
+      moved: entry.sources.map((source) => source.node ? (source.node.id || source.node.className) : "?")});
+  }
+}).observe({type: "layout-shift", buffered: true});"""
+
+
+def test_a_page_still_connecting_is_not_offline_and_nothing_moves(browser, browser_server: RunningServer) -> None:
+    """While the socket connects, the page says "Menghubungkan…", not "Connection lost", and
+    nothing moves when it connects: the notice shown for that moment at every load pushed the page
+    down and back under the reader's pointer (a click there could land on nothing). A socket that
+    takes longer than a few seconds is said to be lost."""
+    from playwright.sync_api import expect
+
+    from tests.e2e.test_browser_login import sign_in
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="id-ID")
+    context.add_init_script(LAYOUT_SHIFTS)
+    page = context.new_page()
+    held: list = []
+    page.route_web_socket(re.compile(r".*/socket\.io/.*"), lambda socket: held.append(socket))  # held until released
+    sign_in(page, browser_server, "peserta.sambas")
+    page.wait_for_url(f"{browser_server.url}/rakor/*")
+    page.locator("#my-proposal a").click()
+    page.wait_for_url(re.compile(r".*/usulan/\d+$"))
+    status = page.locator("#connection-status")
+    expect(status).to_have_attribute("data-state", "connecting")
+    page.wait_for_timeout(1000)
+    expect(status).to_have_attribute("data-state", "connecting")
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert held, "the page opened its socket"
+    for socket in held:
+        socket.connect_to_server()
+    expect(status).to_have_attribute("data-state", "online", timeout=LIVE_BOUND_MS)
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.__layoutShifts || []") == []
+
+    # A socket that does not connect within the grace time: the page says so.
+    held.clear()
+    page.reload()
+    expect(page.locator("#outbox .outbox-offline")).to_be_visible(timeout=LIVE_BOUND_MS + 3000)
+    for socket in held:
+        socket.connect_to_server()
+    expect(page.locator("#outbox")).to_be_hidden(timeout=REPLAY_BOUND_MS)
+    context.close()
