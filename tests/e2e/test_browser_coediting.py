@@ -202,7 +202,7 @@ def test_a_phase_change_switches_open_pages_live(browser, browser_server: Runnin
     )
     assert answer.status in (302, 303), answer.status
     expect(comment_button).to_be_hidden(timeout=LIVE_BOUND_MS)
-    page.wait_for_function("document.body.dataset.canEdit === 'false'", timeout=LIVE_BOUND_MS)
+    page.wait_for_function("() => document.body.dataset.canEdit === 'false'", timeout=LIVE_BOUND_MS)
     expect(page.locator(".notice").last).to_contain_text("Tahap rakor berubah", timeout=LIVE_BOUND_MS)
     page.locator(f"#item-{item}-target").click()
     expect(page.locator(f"#item-{item}-target form.field-editor")).to_have_count(0)

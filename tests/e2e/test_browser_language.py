@@ -191,7 +191,7 @@ def test_a_session_room_reaches_each_viewer_in_their_language(browser, browser_s
 
     # Offline meanwhile: the answer of `session:join` brings the room back, in English.
     en_context.set_offline(True)
-    room.wait_for_function("!window.sinergiSocket.connected", timeout=CATCH_UP_BOUND_MS)
+    room.wait_for_function("() => !window.sinergiSocket.connected", timeout=CATCH_UP_BOUND_MS)
     spot_form.locator("select[name=proposal]").select_option(second_id)
     spot_form.get_by_role("button", name="Sorotan").click()
     expect(console.locator(f"#session-{session_id}-spotlight")).to_have_attribute(
