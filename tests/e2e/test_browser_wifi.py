@@ -135,7 +135,7 @@ def test_a_reload_while_the_server_is_away_shows_the_last_copy(browser, browser_
     from playwright.sync_api import expect
 
     context, page = open_proposal(browser, browser_server, "peserta.sambas")
-    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=10_000)
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller", timeout=10_000)
     page.reload()  # the service worker now holds this page
     page.locator("#connection-status[data-state=online]").wait_for(timeout=10_000)
     item = first_sub_item(page)
