@@ -194,6 +194,7 @@ def test_killing_a_worker_loses_no_committed_edit(cluster: dict) -> None:
         assert final[(item, "target")] == stored[-1]
 
 
+@pytest.mark.alone  # 300 ms beside one slow query, not under the load of the rest of the suite
 def test_a_slow_query_does_not_block_the_loop(cluster: dict) -> None:
     """One request sits in pg_sleep(2); another client's edit still reaches others within 300 ms."""
     proposal_id = cluster["proposal_id"]
